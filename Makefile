@@ -1,0 +1,64 @@
+# Thin aliases. `make run` and `make test` set everything up on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+INDEX  ?= var/index
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+EVAL   := ../shared/eval
+
+.PHONY: run test lint fmt typecheck index serve eval bench bench-ranking clean install
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP) index serve
+
+index: $(STAMP)
+	$(BIN)/analysis-search index examples/articles --index $(INDEX) --prune
+
+serve: $(STAMP)
+	$(BIN)/analysis-search serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+eval: $(STAMP)
+	@if [ -d $(EVAL)/extraction-dev ]; then \
+		PATH="$(CURDIR)/$(BIN):$$PATH" bash $(EVAL)/run_extraction_eval.sh; \
+	else \
+		echo "make eval: $(EVAL)/extraction-dev is not here, so there is nothing to score."; \
+	fi
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
+
+bench-ranking: $(STAMP)
+	@if [ -d $(EVAL)/ranking ]; then \
+		$(PY) benchmarks/ranking.py; \
+	else \
+		echo "make bench-ranking: $(EVAL)/ranking is not here, so there is nothing to score."; \
+	fi
+
+clean:
+	rm -rf var build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

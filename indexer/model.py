@@ -1,0 +1,69 @@
+"""The Article value object and its fielded-document form keyed by schema field names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from search import schema
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One parsed article page.
+
+    Attributes:
+        id: Stable id: the canonical URL when declared, else the relative path.
+        url: The article's URL ("" when unknown).
+        title: The headline (not the ``<title>`` with the site name).
+        authors: Author names, in byline order.
+        body: Main text, paragraphs separated by blank lines.
+        tags: Tags/keywords, in page order, without duplicates.
+        section: Section or category ("" when unknown).
+        published: Publication time, timezone-aware (None when unknown).
+        updated: Last modification time, timezone-aware (None when unknown).
+        summary: The page's description, or the body's first paragraph.
+        language: ISO 639-1 code such as ``en`` ("" when unknown).
+        content_hash: Hash of the raw page bytes (skip unchanged pages on re-runs).
+        source: Where the page came from (the path as given).
+    """
+
+    id: str
+    title: str
+    body: str
+    url: str = ""
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    section: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    summary: str = ""
+    language: str = ""
+    content_hash: str = ""
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def word_count(self) -> int:
+        """Number of whitespace-separated words of the body."""
+        return len(self.body.split())
+
+    def to_document(self) -> dict[str, Any]:
+        """The fielded document (JSON-ready), keyed by ``search.schema`` names."""
+        return {
+            schema.ID_FIELD: self.id,
+            schema.URL: self.url,
+            schema.TITLE: self.title,
+            schema.AUTHORS: list(self.authors),
+            schema.PUBLISHED: schema.format_datetime(self.published),
+            schema.UPDATED: schema.format_datetime(self.updated),
+            schema.TAGS: list(self.tags),
+            schema.SECTION: self.section,
+            schema.SUMMARY: self.summary,
+            schema.LANGUAGE: self.language,
+            schema.BODY: self.body,
+            schema.WORD_COUNT: self.word_count,
+            schema.CONTENT_HASH: self.content_hash,
+            schema.SOURCE: self.source,
+        }

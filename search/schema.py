@@ -1,0 +1,332 @@
+"""The one contract both packages share: field names, analysers and the Whoosh schema.
+
+Everything that writes to or reads from the index names fields through the constants
+here. ``to_index_fields`` turns a fielded document (the JSON shape the indexer's
+``extract`` prints and ``index --jsonl`` reads) into the keyword arguments of
+``IndexWriter.update_document``; it is used by the indexer and by the service's
+``PUT /documents/{id}``, so both write the very same thing.
+
+This module imports only whoosh and the standard library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, SchemaClass
+from whoosh.support.charset import accent_map
+
+#: Bumped whenever fields or analysers change; checked by ``search.index.open_index``.
+SCHEMA_VERSION = 1
+#: File written next to the Whoosh segments holding ``{"schema_version": N}``.
+VERSION_FILE = "analysis-search.json"
+
+# --- field names (use these constants, never string literals) ----------------------
+ID_FIELD = "id"
+URL = "url"
+TITLE = "title"
+AUTHORS = "authors"
+BODY = "body"
+TAGS = "tags"
+SECTION = "section"
+SUMMARY = "summary"
+LANGUAGE = "language"
+PUBLISHED = "published"
+#: Stored ISO 8601 text of ``published`` (the DATETIME field itself is not stored).
+PUBLISHED_ISO = "published_iso"
+UPDATED = "updated"
+WORD_COUNT = "word_count"
+CONTENT_HASH = "content_hash"
+SOURCE = "source"
+SPELL = "spell"
+# facet / filter fields: exact display values, comma-separated KEYWORDs
+TAG = "tag"
+AUTHOR = "author"
+SECTION_KEY = "section_key"
+YEAR = "year"
+MONTH = "month"
+
+#: Fields a reader's words are matched against, with their BM25F weights.
+SEARCH_FIELDS: dict[str, float] = {TITLE: 3.0, TAGS: 2.0, AUTHORS: 2.0, BODY: 1.0}
+#: Facet name (as used in the HTTP API) -> index field holding its exact values.
+FACET_FIELDS: dict[str, str] = {
+    "tags": TAG,
+    "authors": AUTHOR,
+    "section": SECTION_KEY,
+    "year": YEAR,
+    "month": MONTH,
+}
+#: Stored fields, in the order a document is shown.
+STORED_FIELDS: tuple[str, ...] = (
+    ID_FIELD,
+    URL,
+    TITLE,
+    AUTHORS,
+    TAGS,
+    SECTION,
+    PUBLISHED,
+    UPDATED,
+    SUMMARY,
+    LANGUAGE,
+    WORD_COUNT,
+    BODY,
+    CONTENT_HASH,
+    SOURCE,
+)
+
+# --- analysers ---------------------------------------------------------------------
+#: Words: \w runs, keeping inner apostrophes and hyphen-free; Unicode aware.
+TOKEN_PATTERN = r"\w+(?:['’]\w+)*"
+
+
+def text_analyzer() -> Any:
+    """Analyser of the ranked fields: lowercase, accent folding, English stop words, stems.
+
+    Returns:
+        A Whoosh analyser (the same chain at index and query time).
+    """
+    return (
+        RegexTokenizer(TOKEN_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter()
+        | StemFilter()
+    )
+
+
+def spell_analyzer() -> Any:
+    """Analyser of the unstemmed ``spell`` field (suggestions, did-you-mean, typos).
+
+    Returns:
+        A Whoosh analyser: lowercase and accent folding, no stop words, no stemming.
+    """
+    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+class ArticleSchema(SchemaClass):  # type: ignore[misc]
+    """The Whoosh schema of an article index."""
+
+    id = ID(unique=True, stored=True)
+    url = STORED()
+    title = TEXT(analyzer=text_analyzer(), stored=True, phrase=True)
+    authors = TEXT(analyzer=text_analyzer(), stored=True, phrase=True)
+    body = TEXT(analyzer=text_analyzer(), stored=True, phrase=True)
+    tags = TEXT(analyzer=text_analyzer(), stored=True, phrase=True)
+    section = STORED()
+    summary = STORED()
+    language = ID(stored=True)
+    published = DATETIME(stored=False, sortable=True)
+    published_iso = STORED()
+    updated = STORED()
+    word_count = NUMERIC(stored=True, bits=32, signed=False)
+    content_hash = STORED()
+    source = ID(stored=True)
+    spell = TEXT(analyzer=spell_analyzer(), stored=False, phrase=False)
+    tag = KEYWORD(commas=True, lowercase=False, scorable=False)
+    author = KEYWORD(commas=True, lowercase=False, scorable=False)
+    section_key = KEYWORD(commas=True, lowercase=False, scorable=False)
+    year = ID(sortable=True)
+    month = ID(sortable=True)
+
+
+def field_names() -> frozenset[str]:
+    """Names of every field of the schema (compared with an index's on open)."""
+    return frozenset(ArticleSchema().names())
+
+
+# --- documents ---------------------------------------------------------------------
+#: Keys of a fielded document, the JSON shape shared by ``extract`` and ``--jsonl``.
+DOCUMENT_KEYS: tuple[str, ...] = (
+    ID_FIELD,
+    URL,
+    TITLE,
+    AUTHORS,
+    BODY,
+    TAGS,
+    SECTION,
+    SUMMARY,
+    LANGUAGE,
+    PUBLISHED,
+    UPDATED,
+    WORD_COUNT,
+    CONTENT_HASH,
+    SOURCE,
+)
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """Read a stored or JSON date (ISO 8601 string or datetime) as an aware UTC datetime.
+
+    Naive values are taken as UTC.
+
+    Args:
+        value: ``None``, a ``datetime`` or an ISO 8601 string.
+
+    Returns:
+        The datetime in UTC, or ``None`` for ``None``/empty.
+
+    Raises:
+        ValueError: The string is not ISO 8601.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    else:
+        raise ValueError(f"not a date: {value!r}")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def format_datetime(dt: datetime | None) -> str | None:
+    """ISO 8601 text of an aware datetime in UTC (``2024-03-01T09:30:00Z``), or None."""
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _clean_values(values: object) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, Sequence):
+        raise ValueError(f"expected a list of strings, got {type(values).__name__}")
+    out: list[str] = []
+    seen: set[str] = set()
+    for v in values:
+        if not isinstance(v, str):
+            raise ValueError(f"expected a string, got {type(v).__name__}")
+        v = " ".join(v.replace(",", " ").split())
+        if v and v.casefold() not in seen:
+            seen.add(v.casefold())
+            out.append(v)
+    return out
+
+
+def content_hash(text: str | bytes) -> str:
+    """The content hash used to skip unchanged documents (sha256 hex, 32 chars)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def normalize_document(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a fielded document and return it in canonical JSON form.
+
+    Args:
+        doc: A mapping with at least ``id`` and ``title`` or ``body``; other keys of
+            ``DOCUMENT_KEYS`` are optional. Unknown keys are ignored.
+
+    Returns:
+        A dict with every key of ``DOCUMENT_KEYS``: lists for authors/tags, ISO UTC
+        strings (or None) for dates, an int word count and a content hash.
+
+    Raises:
+        ValueError: With a message naming the bad field.
+    """
+    doc_id = doc.get(ID_FIELD)
+    if not isinstance(doc_id, str) or not doc_id.strip():
+        raise ValueError("field 'id' is required and must be a non-empty string")
+    out: dict[str, Any] = {ID_FIELD: doc_id.strip()}
+    for key in (URL, TITLE, BODY, SECTION, SUMMARY, LANGUAGE, SOURCE):
+        value = doc.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"field {key!r} must be a string")
+        out[key] = (value or "").strip()
+    if not out[TITLE] and not out[BODY]:
+        raise ValueError("a document needs a title or a body")
+    for key in (AUTHORS, TAGS):
+        try:
+            out[key] = _clean_values(doc.get(key))
+        except ValueError as exc:
+            raise ValueError(f"field {key!r}: {exc}") from None
+    for key in (PUBLISHED, UPDATED):
+        try:
+            out[key] = format_datetime(parse_datetime(doc.get(key)))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"field {key!r}: {exc}") from None
+    wc = doc.get(WORD_COUNT)
+    if wc is None:
+        wc = len(out[BODY].split())
+    if not isinstance(wc, int) or isinstance(wc, bool) or wc < 0:
+        raise ValueError("field 'word_count' must be a non-negative integer")
+    out[WORD_COUNT] = wc
+    ch = doc.get(CONTENT_HASH)
+    out[CONTENT_HASH] = ch if isinstance(ch, str) and ch else content_hash(
+        "\x1f".join(str(out[k]) for k in DOCUMENT_KEYS if k not in (CONTENT_HASH,))
+    )
+    return out
+
+
+def to_index_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for ``writer.update_document`` from a fielded document.
+
+    Args:
+        doc: A fielded document (normalised here first).
+
+    Returns:
+        Whoosh field values, with ``_stored_*`` keys where the stored value (lists,
+        ISO dates) differs from the indexed text.
+
+    Raises:
+        ValueError: The document is invalid (see ``normalize_document``).
+    """
+    d = normalize_document(doc)
+    published = parse_datetime(d[PUBLISHED])
+    fields: dict[str, Any] = {
+        ID_FIELD: d[ID_FIELD],
+        URL: d[URL],
+        TITLE: d[TITLE],
+        AUTHORS: "; ".join(d[AUTHORS]),
+        f"_stored_{AUTHORS}": d[AUTHORS],
+        BODY: d[BODY],
+        TAGS: "; ".join(d[TAGS]),
+        f"_stored_{TAGS}": d[TAGS],
+        SECTION: d[SECTION],
+        SUMMARY: d[SUMMARY],
+        LANGUAGE: d[LANGUAGE],
+        UPDATED: d[UPDATED],
+        WORD_COUNT: d[WORD_COUNT],
+        CONTENT_HASH: d[CONTENT_HASH],
+        SOURCE: d[SOURCE],
+        SPELL: " ".join((d[TITLE], " ".join(d[TAGS]), " ".join(d[AUTHORS]), d[BODY])),
+        TAG: ",".join(d[TAGS]),
+        AUTHOR: ",".join(d[AUTHORS]),
+        SECTION_KEY: d[SECTION].replace(",", " "),
+    }
+    if published is not None:
+        fields[PUBLISHED] = published.replace(tzinfo=None)
+        fields[PUBLISHED_ISO] = d[PUBLISHED]
+        fields[YEAR] = f"{published.year:04d}"
+        fields[MONTH] = f"{published.year:04d}-{published.month:02d}"
+    return fields
+
+
+def stored_to_document(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A document as the API shows it, from a searcher's stored fields.
+
+    Args:
+        stored: ``searcher.stored_fields(docnum)``.
+
+    Returns:
+        A dict with every key of ``DOCUMENT_KEYS`` (``published`` read from the
+        stored ISO string).
+    """
+    out = {key: stored.get(key) for key in DOCUMENT_KEYS}
+    out[PUBLISHED] = stored.get(PUBLISHED_ISO)
+    out[AUTHORS] = list(stored.get(AUTHORS) or [])
+    out[TAGS] = list(stored.get(TAGS) or [])
+    return out
