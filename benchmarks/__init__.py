@@ -1,0 +1,1 @@
+"""Reproducible speed, scale and ranking-quality benchmarks of analysis-search."""

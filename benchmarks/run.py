@@ -1,0 +1,368 @@
+"""``python -m benchmarks.run``: indexing and query benchmarks, side by side with FTS5.
+
+For each size (default 1,000 and 10,000 pages) it
+
+1. generates the corpus (``benchmarks.corpus``; cached under ``benchmarks/out``),
+2. indexes the pages with the real ``analysis-search index`` command in a
+   subprocess (parallel parsing included), measuring pages/s and the peak memory
+   of the whole process tree, then re-runs it with nothing changed, and indexes the
+   same corpus as fielded documents (``index --jsonl``),
+3. builds the SQLite FTS5 baseline from the same fielded documents,
+4. serves the index with ``analysis-search serve`` (waitress) on a free loopback
+   port and sends the reader query mix over keep-alive HTTP connections at
+   concurrency 1 and 8 (distinct queries, so the result cache does not answer),
+   then replays the first set at concurrency 8 (answered from the cache); the
+   server's peak memory is its ``VmHWM``,
+5. runs the same text queries through FTS5 at concurrency 1 and 8,
+
+then prints a table and writes every figure to a JSON file.
+
+Usage::
+
+    python -m benchmarks.run [--sizes 1000,10000] [--quick] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import corpus, fts5, report
+from benchmarks.load import (
+    PhaseResult,
+    TreeMemorySampler,
+    dir_bytes,
+    proc_status_kb,
+    run_http,
+    run_local,
+    wait_with_rusage,
+)
+from benchmarks.queries import (
+    SEARCH_KINDS,
+    Query,
+    QueryMix,
+    build_mix,
+    load_docs,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "benchmarks" / "out"
+HOST = "127.0.0.1"
+#: Kinds summarised together in the results.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "search": SEARCH_KINDS,
+    "search_with_facets": tuple(k for k in SEARCH_KINDS if k != "no_facets"),
+}
+
+
+def command() -> list[str]:
+    """The ``analysis-search`` command of this interpreter's environment."""
+    script = Path(sys.executable).parent / "analysis-search"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, str(ROOT / "analysis_search_cli.py")]
+
+
+def machine() -> dict[str, Any]:
+    """Where the benchmark ran."""
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "nproc": os.cpu_count(),
+        "cpu": cpu or platform.processor(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "sqlite": __import__("sqlite3").sqlite_version,
+        "load_average_at_start": [round(x, 2) for x in load],
+    }
+
+
+# --- corpus -------------------------------------------------------------------------
+def ensure_corpus(n: int, seed: int) -> tuple[Path, Path, dict[str, Any]]:
+    """The pages folder and JSONL of an ``n``-page corpus (generated once, cached)."""
+    base = OUT_DIR / "corpus" / f"n{n}-s{seed}-v{corpus.GENERATOR_VERSION}"
+    pages, jsonl, done = base / "pages", base / "docs.jsonl", base / "DONE.json"
+    if done.exists():
+        return pages, jsonl, json.loads(done.read_text())
+    if base.exists():
+        shutil.rmtree(base)
+    started = time.perf_counter()
+    size = corpus.write_corpus(pages, n, seed, jsonl)
+    info = {
+        "pages": n,
+        "seed": seed,
+        "html_bytes": size,
+        "generated_seconds": round(time.perf_counter() - started, 1),
+    }
+    done.write_text(json.dumps(info))
+    return pages, jsonl, info
+
+
+# --- indexing -----------------------------------------------------------------------
+def run_indexer(args: list[str]) -> dict[str, Any]:
+    """Run ``analysis-search index ARGS --json --quiet``; time, memory and report."""
+    cmd = [*command(), "index", *args, "--json", "--quiet"]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sampler = TreeMemorySampler(proc.pid)
+    # read the pipes in threads would be overkill: the indexer prints one JSON line
+    # and (with --quiet) only bad pages on stderr, far below the pipe buffer
+    code, maxrss_kb = wait_with_rusage(proc.pid)
+    proc.returncode = code
+    seconds = time.perf_counter() - started
+    peak_kb = sampler.stop()
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if code not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err[-2000:]}")
+    lines = [ln for ln in out.splitlines() if ln.startswith("{")]
+    return {
+        "exit_status": code,
+        "seconds": round(seconds, 2),
+        "peak_tree_rss_mb": round(peak_kb / 1024, 1),
+        "peak_process_rss_mb": round(maxrss_kb / 1024, 1),
+        "report": json.loads(lines[-1]) if lines else None,
+        "skipped_lines": err.count("\n"),
+        "stderr_sample": err[:500],
+    }
+
+
+def bench_indexing(n: int, pages: Path, jsonl: Path, work: Path) -> dict[str, Any]:
+    """First run, re-run with nothing changed, index size, and ``--jsonl`` run."""
+    index_dir = work / f"index-{n}"
+    jsonl_dir = work / f"index-jsonl-{n}"
+    for d in (index_dir, jsonl_dir):
+        if d.exists():
+            shutil.rmtree(d)
+    print(f"  indexing {n} pages ...", flush=True)
+    first = run_indexer([str(pages), "--index", str(index_dir)])
+    first["pages_per_second"] = round(n / first["seconds"], 1)
+    print("  re-run with nothing changed ...", flush=True)
+    rerun = run_indexer([str(pages), "--index", str(index_dir)])
+    print(f"  indexing {n} fielded documents (--jsonl) ...", flush=True)
+    from_jsonl = run_indexer(["--jsonl", str(jsonl), "--index", str(jsonl_dir)])
+    from_jsonl["docs_per_second"] = round(n / from_jsonl["seconds"], 1)
+    return {
+        "index_dir": str(index_dir),
+        "jobs": os.cpu_count(),
+        "first_run": first,
+        "rerun_unchanged": rerun,
+        "jsonl_run": from_jsonl,
+        "index_bytes": dir_bytes(index_dir),
+        "jsonl_index_bytes": dir_bytes(jsonl_dir),
+    }
+
+
+# --- the server ---------------------------------------------------------------------
+def free_port() -> int:
+    """A loopback port that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """``analysis-search serve`` in a subprocess (retried on a fresh port)."""
+
+    def __init__(self, index_dir: Path, log: Path, threads: int = 8) -> None:
+        """Start the server and wait until ``/health`` answers."""
+        self.log = log.open("wb")
+        for _ in range(3):
+            self.port = free_port()
+            cmd = [
+                *command(),
+                "serve",
+                "--index",
+                str(index_dir),
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--threads",
+                str(threads),
+            ]
+            started = time.perf_counter()
+            self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)
+            if self._ready(deadline=started + 120):
+                self.startup_seconds = time.perf_counter() - started
+                return
+            self.stop()
+        raise RuntimeError(f"the server did not start; see {log}")
+
+    def _ready(self, deadline: float) -> bool:
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(self.url("/health"), timeout=5) as r:
+                    if r.status == 200:
+                        return True
+            except OSError:
+                time.sleep(0.1)
+        return False
+
+    def url(self, path: str) -> str:
+        """Absolute URL of ``path``."""
+        return f"http://{HOST}:{self.port}{path}"
+
+    def get_ms(self, path: str) -> float:
+        """Time of one GET in milliseconds."""
+        started = time.perf_counter()
+        with urllib.request.urlopen(self.url(path), timeout=120) as r:
+            r.read()
+        return (time.perf_counter() - started) * 1000
+
+    def memory_mb(self) -> dict[str, float]:
+        """The server process's current and peak resident memory."""
+        return {
+            "rss_mb": round(proc_status_kb(self.proc.pid, "VmRSS") / 1024, 1),
+            "peak_rss_mb": round(proc_status_kb(self.proc.pid, "VmHWM") / 1024, 1),
+        }
+
+    def stop(self) -> None:
+        """Terminate the server (kill if it does not stop)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def _requests(mix: QueryMix) -> list[tuple[str, str]]:
+    return [(q.kind, q.path) for q in mix.all()]
+
+
+def bench_queries(
+    index_dir: Path,
+    mixes: tuple[QueryMix, QueryMix, QueryMix],
+    work: Path,
+    limit: float,
+) -> dict[str, Any]:
+    """Latency and throughput over HTTP; the server's memory."""
+    warm, mix1, mix8 = mixes
+    server = Server(index_dir, work / f"server-{index_dir.name}.log")
+    try:
+        out: dict[str, Any] = {"port": server.port}
+        out["startup_seconds"] = round(server.startup_seconds, 2)
+        out["memory_after_start"] = server.memory_mb()
+        first = next(q for q in warm.all() if q.kind == "one_word")
+        out["first_search_ms"] = round(server.get_ms(first.path), 1)
+        print("  warming up ...", flush=True)
+        warmup = run_http(HOST, server.port, _requests(warm), 1, limit)
+        out["warmup"] = warmup.to_dict(GROUPS)
+        print(f"  queries at concurrency 1 ({len(mix1.all())}) ...", flush=True)
+        c1 = run_http(HOST, server.port, _requests(mix1), 1, limit)
+        out["c1"] = c1.to_dict(GROUPS)
+        print(f"  queries at concurrency 8 ({len(mix8.all())}) ...", flush=True)
+        c8 = run_http(HOST, server.port, _requests(mix8), 8, limit)
+        out["c8"] = c8.to_dict(GROUPS)
+        print("  repeated queries at concurrency 8 (cached) ...", flush=True)
+        out["c8_cached"] = run_http(
+            HOST, server.port, _requests(mix1), 8, limit
+        ).to_dict(GROUPS)
+        out["memory"] = server.memory_mb()
+    finally:
+        server.stop()
+    return out
+
+
+# --- the baseline -------------------------------------------------------------------
+def bench_fts5(
+    jsonl: Path, work: Path, mixes: tuple[QueryMix, QueryMix, QueryMix], limit: float
+) -> dict[str, Any]:
+    """Build the FTS5 table and run the text queries at concurrency 1 and 8."""
+    db = work / f"fts5-{jsonl.parent.name}.sqlite"
+    print("  FTS5 baseline ...", flush=True)
+    out: dict[str, Any] = {"build": fts5.build(jsonl, db)}
+    _, mix1, mix8 = mixes
+
+    def items(mix: QueryMix) -> list[tuple[str, Query]]:
+        return [(q.kind, q) for q in mix.all() if q.kind in SEARCH_KINDS and q.fts]
+
+    def call(con: Any, query: Query) -> None:
+        fts5.search(con, query)
+
+    def setup() -> Any:
+        return fts5.connect(db)
+
+    phases: dict[str, PhaseResult] = {
+        "c1": run_local(call, items(mix1), 1, limit, setup),
+        "c8": run_local(call, items(mix8), 8, limit, setup),
+    }
+    out.update({name: ph.to_dict(GROUPS) for name, ph in phases.items()})
+    return out
+
+
+# --- one size -----------------------------------------------------------------------
+def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Every figure for an ``n``-page corpus."""
+    print(f"== {n:,} pages ==", flush=True)
+    work = OUT_DIR / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    pages, jsonl, info = ensure_corpus(n, args.seed)
+    result: dict[str, Any] = {"corpus": info}
+    result["indexing"] = bench_indexing(n, pages, jsonl, work)
+    docs = load_docs(jsonl, seed=args.seed)
+    per_kind = 20 if args.quick else 60
+    warm = build_mix(docs, 3, seed=args.seed + 1)
+    mix1 = build_mix(docs, per_kind, seed=args.seed + 2, exclude=warm)
+    mix8 = build_mix(docs, per_kind, seed=args.seed + 3, exclude=mix1)
+    mixes = (warm, mix1, mix8)
+    limit = 60.0 if args.quick else 240.0
+    index_dir = Path(result["indexing"]["index_dir"])
+    result["http"] = bench_queries(index_dir, mixes, work, limit)
+    result["fts5"] = bench_fts5(jsonl, work, mixes, limit)
+    result["figures"] = report.figures(n, result)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks; print the table and write the JSON file."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
+    p.add_argument("--sizes", help="comma-separated page counts (default 1000,10000)")
+    p.add_argument(
+        "--quick", action="store_true", help="1,000 pages, fewer queries (develop)"
+    )
+    p.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
+    p.add_argument("--out", type=Path, default=OUT_DIR / "results.json")
+    args = p.parse_args(argv)
+    default = "1000" if args.quick else "1000,10000"
+    sizes = [int(s) for s in (args.sizes or default).split(",") if s.strip()]
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "sizes": {}}
+    started = time.perf_counter()
+    for n in sizes:
+        results["sizes"][str(n)] = bench_size(n, args)
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    print()
+    print(report.table(results))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

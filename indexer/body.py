@@ -1,0 +1,554 @@
+"""The article's main text from a parsed page: container choice, pruning, paragraphs.
+
+``extract_body`` finds the article text in this order (the first that applies wins):
+
+1. Elements matching the site config's ``ignore`` selectors are removed from the soup.
+2. The site config's ``body`` selectors: the text of every matching element.
+3. ``itemprop="articleBody"``: every such element that holds article text.
+4. ``<article>``: the one holding most paragraph text, when it holds a fair share of
+   the page's paragraph text (teaser cards in "related" lists are ``<article>`` too).
+5. ``<main>`` (or ``role="main"``), on the same condition.
+6. Scoring: the element maximising ``good - JUNK_WEIGHT * junk``, where ``good`` is the
+   text of its paragraph-like blocks (enough words, few links, not in a boilerplate
+   box) and ``junk`` the rest of its text (links, short snippets, boxes).
+
+Inside the chosen container, scripts, styles, forms, iframes, hidden elements, image
+captions, boilerplate boxes (navigation, share bars, "related posts", newsletter and
+subscribe boxes, comments, cookie banners, author bios, ads; recognised by their
+class/id/role in several naming styles), link lists, and short blocks whose whole
+text is a boilerplate phrase ("Share", "Read more", "Lesen Sie auch", "Publicité",
+...) are left out. Headings, list items, blockquotes and table cells each become
+their own paragraph; paragraphs are separated by a blank line.
+
+Everything is computed with one bottom-up pass over the page (text and link lengths
+of every element) and one pass over the container to write the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from indexer.siteconfig import EMPTY, SiteConfig
+
+#: Elements whose content is never article text.
+SKIP_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "object", "embed",
+        "svg", "math", "canvas", "video", "audio", "source", "track", "map",
+        "button", "select", "option", "textarea", "input", "head", "title",
+        "meta", "link", "nav", "aside", "figcaption", "dialog", "menu", "footer",
+    }
+)  # fmt: skip
+#: Elements that never hold readable text (skipped even when looking leniently).
+_NON_TEXT_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+     "math", "canvas", "video", "audio", "head", "title", "meta", "link", "select",
+     "option", "textarea", "input"}
+)  # fmt: skip
+#: Inline elements: their text belongs to the enclosing block.
+INLINE_TAGS = frozenset(
+    {
+        "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data",
+        "del", "dfn", "em", "font", "i", "img", "ins", "kbd", "label", "mark", "q",
+        "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time",
+        "tt", "u", "var", "wbr", "nobr", "ruby", "rt", "rp",
+    }
+)  # fmt: skip
+#: Elements that may wrap the whole page: never dropped for their class names.
+WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
+#: A block needs at least this many characters of non-link text to count as prose.
+MIN_PARAGRAPH_CHARS = 60
+#: Weight of non-prose text against prose when scoring a candidate container.
+JUNK_WEIGHT = 0.4
+#: A semantic container (``<article>``, ``<main>``) must hold this share of the best
+#: scored container's prose to be trusted.
+MIN_SEMANTIC_SHARE = 0.5
+#: ... or at least this many characters of prose (pages listing several articles).
+MIN_SEMANTIC_PROSE = 1500
+#: When the container found holds less prose than this, the page is looked at again
+#: ignoring boxes and hidden elements; a block with ``LENIENT_GAIN`` times more prose
+#: found that way is taken instead.
+LENIENT_BELOW = 1500
+LENIENT_GAIN = 2.0
+#: Blocks whose link text exceeds this share of their text are link lists.
+MAX_LINK_DENSITY = 0.5
+
+#: Class/id words of boilerplate boxes (matched as whole words of a class or id,
+#: where words are split on ``-``, ``_``, spaces and camelCase).
+BOILERPLATE_WORDS = frozenset(
+    {
+        # navigation and page furniture
+        "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs",
+        "sidebar", "footer", "masthead", "topbar", "toolbar", "pagination",
+        "pager", "skiplink", "offcanvas",
+        # sharing and social
+        "share", "sharing", "shares", "social", "socials", "sharebar", "addthis",
+        "sharethis", "shariff",
+        # related / recommended
+        "related", "recommended", "recommendations", "recirculation", "outbrain",
+        "taboola", "morestories", "readmore", "mostread",
+        # subscribe / newsletter / donate / paywall
+        "newsletter", "newsletters", "subscribe", "subscription", "signup",
+        "donate", "donation", "paywall", "optin",
+        # ads
+        "ad", "ads", "advert", "advertisement", "advertising", "adslot", "adunit",
+        "dfp", "sponsor", "sponsored",
+        # comments
+        "comment", "comments", "disqus", "respond",
+        # cookie / consent / modals
+        "cookie", "cookies", "consent", "gdpr", "popup", "modal", "dialog",
+        # screen-reader-only text
+        "sronly", "visuallyhidden", "screenreader",
+    }
+)  # fmt: skip
+#: Class/id words of boxes that are boilerplate only when they hold little prose
+#: (page builders name whole article wrappers ``widget``, themes name them ``meta``).
+WEAK_BOILERPLATE_WORDS = frozenset(
+    {
+        "widget", "widgets", "meta", "postmeta", "byline", "dateline", "tags",
+        "tagcloud", "dek", "standfirst", "kicker", "eyebrow", "tagged", "keywords", "categories", "category", "bio", "authorbio",
+        "author", "about", "follow", "promo", "promotion", "banner", "teaser",
+        "teasers", "trending", "popular", "cta", "membership", "hidden", "hide",
+        "print", "caption", "credit", "credits", "copyright", "overlay", "reply",
+        "replies", "skip", "aside",
+    }
+)  # fmt: skip
+#: Words that mark a wrapper of the article (a box named ``post-share`` is still
+#: boilerplate; these only protect an element holding most of the text).
+CONTENT_WORDS = frozenset(
+    {"article", "content", "body", "entry", "post", "story", "text", "main"}
+)
+#: A box named with both boilerplate and content words holding this much prose is
+#: the article's wrapper, not a box.
+MIN_WEAK_BOX_PROSE = 500
+NOT_BOX, WEAK_BOX, BOX = 0, 1, 2
+#: A box holding a headline and this much prose is the article, nested in a box by
+#: broken markup (an unclosed menu or sidebar element).
+MIN_NESTED_ARTICLE_PROSE = 1000
+#: Deeper elements are ignored (pathological nesting).
+MAX_DEPTH = 400
+_HEADLINE_TAGS = frozenset({"h1", "main"})
+#: Class/id words of embedded posts and quotes: part of the article.
+EMBED_WORDS = frozenset({"embed", "embedded", "tweet", "pullquote", "blockquote"})
+#: ARIA roles of boilerplate regions.
+BOILERPLATE_ROLES = frozenset(
+    {"navigation", "banner", "contentinfo", "complementary", "search", "menu",
+     "menubar", "dialog", "alertdialog", "toolbar"}
+)  # fmt: skip
+
+_WORD_SPLIT = re.compile(r"[-_\s:./]+|(?<=[a-z])(?=[A-Z])")
+#: Class names with these words describe a state (``has-ads``, ``no-sidebar``).
+_MODIFIER_WORDS = frozenset({"has", "no", "with", "without", "show"})
+_WS = re.compile(r"\s+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+#: Whole-block boilerplate phrases in several languages (case-folded, matched on
+#: blocks shorter than ``MAX_PHRASE_BLOCK`` characters).
+_BOILERPLATE_PHRASE = re.compile(
+    r"^\W*(?:"
+    # English
+    r"share|share this|share on \w+|tweet|e-?mail|print|comments?|\d+ comments?|"
+    r"no comments|leave a (?:comment|reply)|read more|read also|see also|more from|"
+    r"related|recommended|top stories|most (?:read|popular)|don'?t miss|"
+    r"you (?:may|might) also like|tags?|tagged|topics|filed under|posted in|"
+    r"categor(?:y|ies)|"
+    r"advert\w*|sponsored|subscribe|sign up|newsletter|follow us|"
+    r"about the author|last (?:modified|updated)|updated|published|"
+    r"image \d+ of \d+|image copyright|photo:|credits?:|"
+    r"all rights reserved|copyright|cookies?|"
+    # German
+    r"lesen sie auch|lesen sie mehr|mehr zum thema|weiterlesen|anzeige|werbung|"
+    r"teilen|kommentare?|kommentieren|keine kommentare|ähnliche (?:beiträge|artikel)|"
+    r"weitere (?:artikel|beiträge|informationen|themen)|schon gelesen|schlagw[öo]rter?|"
+    r"über den autor|letzte änderung|aktualisiert|beitragsbild|"
+    r"das könnte sie auch interessieren|verwandte artikel|"
+    # French
+    r"publicité|lire aussi|à lire aussi|lire la suite|partager|voir aussi|"
+    r"commentaires?|vos réactions|sur le même sujet|mots-clés|"
+    # Spanish / Portuguese / Italian
+    r"publicidad|leer más|lea también|compartir|comentarios?|lo último|"
+    r"etiquetas|noticias relacionadas|leia também|leia mais|compartilhe|"
+    r"pubblicità|leggi anche|condividi|commenti|"
+    # Dutch / Polish / Russian / Japanese
+    r"reclame|lees ook|delen|reacties|"
+    r"reklama|czytaj też|czytaj także|udostępnij|komentarze|"
+    r"реклама|читайте также|поделиться|комментарии|"
+    r"関連記事|コメント"
+    r")(?:\W.{0,40})?$",
+    re.I,
+)
+MAX_PHRASE_BLOCK = 60
+
+#: Short blocks mentioning one of these are calls to action, not article text.
+_BOILERPLATE_MENTION = re.compile(
+    r"\bsubscri(?:be|ber|ption)|\bnewsletter|\bsign up\b|\blog in\b|"
+    r"\bfollow (?:us|me|him|her)\b|all rights reserved|©|\babonn|\binscri|"
+    r"\bsuscr|\biscriviti|\bregistrier|\banmelden\b|\bzaloguj|\bподпи",
+    re.I,
+)
+MAX_MENTION_BLOCK = 160
+#: A short block that is only a date, time and a few words is a dateline.
+MAX_DATE_LINE = 90
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_NUMERIC_DATE = re.compile(r"(?<![\d-])\d{1,4}[./-]\d{1,2}[./-]\d{2,4}(?![\d-])")
+_DATE_COMPANION = re.compile(
+    r"\b\d{1,2}:\d\d\b|\b(?:jan|feb|fév|fev|mar|mär|apr|avr|abr|may|mai|mei|mag|jun|"
+    r"jui|giu|jul|lug|aug|aoû|ago|sep|set|oct|okt|ott|out|nov|dec|dez|déc|dic|ene|"
+    r"gen|maj|lip|sie|wrz|paź|lis|gru|sty|lut|kwi|cze|янв|фев|мар|апр|мая|июн|июл|"
+    r"авг|сен|окт|ноя|дек)",
+    re.I,
+)
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _is_date_line(text: str) -> bool:
+    """Whether a short block is a date line ("October 12, 2017", "12.12.2022, 08:30")."""
+    if _NUMERIC_DATE.search(text) is None and not (
+        _YEAR.search(text) and _DATE_COMPANION.search(text)
+    ):
+        return False
+    return len(_LETTER_WORD.findall(text)) <= 6
+
+
+#: Link-dense elements kept anyway (quoted posts are mostly links).
+_LINK_DENSE_EXEMPT = INLINE_TAGS | {"blockquote"}
+
+_BLOCK_BREAK_TAGS = frozenset(
+    {"br", "hr", "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"}
+)
+
+
+@dataclass(slots=True)
+class _Stats:
+    """Text measures of one element (characters, whitespace runs counted once)."""
+
+    text: int = 0  # all text below the element
+    link: int = 0  # text inside <a> below the element
+    own: int = 0  # text of the element's own inline content (its "paragraph")
+    own_link: int = 0
+    good: int = 0  # prose text below the element (see the module docstring)
+    own_good: int = 0  # the part of ``good`` that is the element's own paragraph
+    boiler: bool = False
+    headline: bool = False  # holds an <h1>, <main> or itemprop=articleBody
+    owner: _Stats | None = None  # the nearest enclosing boilerplate-named box
+
+
+def _class_words(tag: Tag) -> set[str]:
+    words: set[str] = set()
+    attrs = tag.attrs
+    for key in ("class", "id"):
+        value = attrs.get(key)
+        if not value:
+            continue
+        parts = value if isinstance(value, list) else [value]
+        for part in parts:
+            split = [w.lower() for w in _WORD_SPLIT.split(part) if w]
+            if _MODIFIER_WORDS.isdisjoint(split):
+                words.update(split)
+                words.add(part.lower())
+    return words
+
+
+def _is_hidden(tag: Tag) -> bool:
+    attrs = tag.attrs
+    if not attrs:
+        return False
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    style = attrs.get("style")
+    return isinstance(style, str) and _HIDDEN_STYLE.search(style) is not None
+
+
+def _box_kind(tag: Tag) -> int:
+    """Whether an element is a boilerplate box by its class, id or role.
+
+    Returns:
+        ``NOT_BOX``; ``WEAK_BOX`` when its names also have a content word (such as
+        ``widget-post-content``: a box only when it holds little prose); ``BOX``.
+    """
+    if tag.name in WRAPPER_TAGS:
+        return NOT_BOX
+    attrs = tag.attrs
+    if not attrs:
+        return NOT_BOX
+    role = attrs.get("role")
+    if isinstance(role, str) and role.lower() in BOILERPLATE_ROLES:
+        return BOX
+    if attrs.get("itemprop") == "articleBody":
+        return NOT_BOX
+    words = _class_words(tag)
+    if not words or not words.isdisjoint(EMBED_WORDS):
+        return NOT_BOX
+    if not words.isdisjoint(BOILERPLATE_WORDS):
+        return BOX if words.isdisjoint(CONTENT_WORDS) else WEAK_BOX
+    return NOT_BOX if words.isdisjoint(WEAK_BOILERPLATE_WORDS) else WEAK_BOX
+
+
+class _Analysis:
+    """One bottom-up pass over the page: text and link lengths of every element."""
+
+    def __init__(self, lenient: bool = False) -> None:
+        #: Lenient: no boxes, hidden elements measured, only non-text tags skipped.
+        self.lenient = lenient
+        self.skip_tags = _NON_TEXT_TAGS if lenient else SKIP_TAGS
+        self.stats: dict[int, _Stats] = {}
+        #: Elements outside boilerplate boxes, in document order (container candidates).
+        self.candidates: list[tuple[Tag, _Stats]] = []
+
+    def measure(
+        self,
+        tag: Tag,
+        in_link: bool = False,
+        owner: _Stats | None = None,
+        depth: int = 0,
+    ) -> _Stats:
+        """Measure ``tag`` and its subtree; ``owner`` is the nearest enclosing box."""
+        st = _Stats(owner=owner)
+        self.stats[id(tag)] = st
+        name = tag.name
+        in_link = in_link or name == "a"
+        kind = NOT_BOX if self.lenient else _box_kind(tag)
+        self.candidates.append((tag, st))
+        inner = st if kind == BOX else owner
+        for child in tag.contents:
+            if type(child) is NavigableString:
+                n = len(child.strip())
+                if n:
+                    st.text += n + 1
+                    st.own += n + 1
+                    if in_link:
+                        st.link += n + 1
+                        st.own_link += n + 1
+                continue
+            if not isinstance(child, Tag):
+                continue
+            cname = child.name
+            if cname in self.skip_tags or depth > MAX_DEPTH:
+                continue
+            if not self.lenient and _is_hidden(child):
+                continue
+            cs = self.measure(child, in_link, inner, depth + 1)
+            st.text += cs.text
+            st.link += cs.link
+            st.headline = st.headline or cs.headline
+            if cname in INLINE_TAGS:
+                st.own += cs.own
+                st.own_link += cs.own_link
+                st.good += cs.good - cs.own_good
+            else:
+                st.good += cs.good
+        prose = st.own - st.own_link
+        if prose >= MIN_PARAGRAPH_CHARS and st.own_link * 2 < st.own:
+            st.good += prose
+            st.own_good = prose
+        if name in _HEADLINE_TAGS or tag.attrs.get("itemprop") == "articleBody":
+            st.headline = True
+        if kind == BOX:
+            # Broken markup can nest the whole article inside a menu or sidebar.
+            st.boiler = not (st.headline and st.good >= MIN_NESTED_ARTICLE_PROSE)
+        elif kind == WEAK_BOX:
+            st.boiler = st.good < MIN_WEAK_BOX_PROSE
+        if st.boiler:
+            st.good = 0
+        return st
+
+    def in_box(self, st: _Stats) -> bool:
+        """Whether an element lies inside a boilerplate box."""
+        owner = st.owner
+        while owner is not None:
+            if owner.boiler:
+                return True
+            owner = owner.owner
+        return False
+
+
+def _score(st: _Stats) -> float:
+    return st.good - JUNK_WEIGHT * (st.text - st.good)
+
+
+def _best_scored(analysis: _Analysis, root: Tag) -> Tag:
+    best, best_score = root, float("-inf")
+    for tag, st in analysis.candidates:
+        if not st.good or st.boiler or analysis.in_box(st):
+            continue
+        s = _score(st)
+        if s > best_score:
+            best, best_score = tag, s
+    return best
+
+
+def _pick_semantic(
+    candidates: list[Tag], analysis: _Analysis, reference: int
+) -> Tag | None:
+    best: Tag | None = None
+    best_good = 0
+    for tag in candidates:
+        st = analysis.stats.get(id(tag))
+        if st is not None and st.good > best_good:
+            best, best_good = tag, st.good
+    if best is not None and best_good >= min(
+        MIN_SEMANTIC_SHARE * reference, MIN_SEMANTIC_PROSE
+    ):
+        return best
+    return None
+
+
+class _Writer:
+    """Serialises a container's text as paragraphs, leaving boilerplate out."""
+
+    def __init__(self, analysis: _Analysis, container_text: int) -> None:
+        self.stats = analysis.stats
+        self.container_text = container_text
+        self.paragraphs: list[str] = []
+        self.parts: list[str] = []
+
+    def flush(self) -> None:
+        if not self.parts:
+            return
+        text = _WS.sub(" ", "".join(self.parts)).strip()
+        self.parts = []
+        if not text:
+            return
+        if len(text) < MAX_PHRASE_BLOCK and _BOILERPLATE_PHRASE.match(text):
+            return
+        if len(text) < MAX_MENTION_BLOCK and _BOILERPLATE_MENTION.search(text):
+            return
+        if len(text) < MAX_DATE_LINE and _is_date_line(text):
+            return
+        self.paragraphs.append(text)
+
+    def skip(self, tag: Tag) -> bool:
+        st = self.stats.get(id(tag))
+        if st is None:  # a skipped or hidden element
+            return True
+        if not st.text:
+            return True
+        if st.boiler:
+            return True
+        name = tag.name
+        if name == "h1":  # the headline: the title field, not the body
+            return True
+        return (
+            name not in _LINK_DENSE_EXEMPT
+            and st.link > MAX_LINK_DENSITY * st.text
+            and st.text < 1000
+        )
+
+    def write(self, tag: Tag) -> None:
+        for child in tag.contents:
+            if type(child) is NavigableString:
+                self.parts.append(child)
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in INLINE_TAGS:
+                st = self.stats.get(id(child))
+                if st is not None and not st.boiler:
+                    self.write(child)
+                continue
+            if name in _BLOCK_BREAK_TAGS or name not in INLINE_TAGS:
+                if self.skip(child):
+                    if name in ("br", "hr"):
+                        self.flush()
+                    continue
+                self.flush()
+                self.write(child)
+                self.flush()
+
+
+def _render(tags: list[Tag], analysis: _Analysis) -> str:
+    total = sum(analysis.stats[id(t)].text for t in tags if id(t) in analysis.stats)
+    writer = _Writer(analysis, total)
+    for tag in tags:
+        writer.flush()
+        writer.write(tag)
+    writer.flush()
+    return "\n\n".join(writer.paragraphs)
+
+
+def _outermost(tags: list[Tag]) -> list[Tag]:
+    """Drop the elements nested inside another element of the list."""
+    ids = {id(t) for t in tags}
+    out = []
+    for tag in tags:
+        if not any(id(parent) in ids for parent in tag.parents):
+            out.append(tag)
+    return out
+
+
+def extract_body(soup: BeautifulSoup, *, site: SiteConfig = EMPTY) -> str:
+    """The article's main text, paragraphs separated by a blank line.
+
+    The container is found in the order of the module docstring: site ``ignore``
+    selectors removed, site ``body`` selectors, ``itemprop=articleBody``, the best
+    ``<article>``, ``<main>``, then text/link-density scoring. The soup may be
+    modified (elements of ``site.ignore`` are removed).
+
+    Args:
+        soup: The parsed page.
+        site: Per-site selector overrides.
+
+    Returns:
+        The text ("" when the page has none).
+    """
+    for selector in site.ignore:
+        for tag in soup.select(selector):
+            tag.decompose()
+    root = soup.body if soup.body is not None else soup
+    if site.body:
+        chosen = _outermost([t for sel in site.body for t in soup.select(sel)])
+        if chosen:
+            text = _render_fresh(chosen)
+            if text:
+                return text
+
+    analysis = _Analysis()
+    analysis.measure(root)
+    chosen = _choose_container(root, analysis)
+    good = sum(analysis.stats[id(t)].good for t in chosen)
+    if good < LENIENT_BELOW:
+        # Broken markup may have nested the article inside a menu, a sidebar or a
+        # hidden element: look again without boxes and take a clearly better block.
+        lenient = _Analysis(lenient=True)
+        lenient.measure(root)
+        alt = _best_scored(lenient, root)
+        if lenient.stats[id(alt)].good >= LENIENT_GAIN * max(good, 1):
+            return _render_fresh([alt])
+    return _render(chosen, analysis)
+
+
+def _render_fresh(tags: list[Tag]) -> str:
+    """Render elements measured on their own (whatever their ancestors are)."""
+    analysis = _Analysis()
+    for tag in tags:
+        analysis.measure(tag)
+    return _render(tags, analysis)
+
+
+def _choose_container(root: Tag, analysis: _Analysis) -> list[Tag]:
+    """The article container(s), in the order of the module docstring."""
+    best = _best_scored(analysis, root)
+    reference = analysis.stats[id(best)].good
+
+    bodies = root.find_all(attrs={"itemprop": "articleBody"})
+    bodies = _outermost([t for t in bodies if id(t) in analysis.stats])
+    if bodies:
+        good = sum(analysis.stats[id(t)].good for t in bodies)
+        if good and good >= MIN_SEMANTIC_SHARE * reference:
+            return bodies
+
+    article = _pick_semantic(root.find_all("article"), analysis, reference)
+    if article is not None:
+        return [article]
+    main = _pick_semantic(
+        root.find_all(["main"]) + root.find_all(attrs={"role": "main"}),
+        analysis,
+        reference,
+    )
+    if main is not None:
+        return [main]
+    return [best]

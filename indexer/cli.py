@@ -1,0 +1,307 @@
+"""The ``index`` and ``extract`` subcommands: argv -> options -> run; the only printer.
+
+Exit status: 0 when every page was indexed (or extracted), 1 when a page was
+skipped or the run failed (a locked index, ``--strict`` at a bad page), 2 on a
+usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Generator, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from indexer.errors import IndexerError, ParseError, UsageError
+from indexer.siteconfig import EMPTY, SiteConfig, load_site_config
+from search import schema
+
+if TYPE_CHECKING:
+    from indexer.workers import PageResult, PageTask
+
+logger = logging.getLogger(__name__)
+#: Key order of the documents ``extract`` prints.
+EXTRACT_KEYS: tuple[str, ...] = (
+    schema.SOURCE,
+    schema.ID_FIELD,
+    schema.URL,
+    schema.TITLE,
+    schema.AUTHORS,
+    schema.PUBLISHED,
+    schema.UPDATED,
+    schema.TAGS,
+    schema.SECTION,
+    schema.SUMMARY,
+    schema.LANGUAGE,
+    schema.BODY,
+    schema.WORD_COUNT,
+    schema.CONTENT_HASH,
+)
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser that raises ``UsageError`` instead of exiting."""
+
+    def error(self, message: str) -> Any:  # argparse's signature returns NoReturn
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().rstrip()}")
+
+
+class _HelpShown(Exception):
+    """``--help`` was printed: the command ends with status 0."""
+
+
+class _HelpAction(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show this help and exit")
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any
+    ) -> None:
+        parser.print_help(sys.stdout)
+        raise _HelpShown
+
+
+def _parser(command: str) -> argparse.ArgumentParser:
+    prog = f"analysis-search {command}"
+    if command == "extract":
+        p = _ArgumentParser(
+            prog=prog,
+            add_help=False,
+            description="Print the fielded document of each page as JSON.",
+        )
+        p.add_argument(
+            "files", nargs="+", metavar="FILE", help="page files; - reads stdin"
+        )
+        p.add_argument("--jsonl", action="store_true", help="one JSON object a line")
+        p.add_argument(
+            "--jobs", type=_positive_int, metavar="N", help="parser processes"
+        )
+    else:
+        p = _ArgumentParser(
+            prog=prog,
+            add_help=False,
+            description="Index article pages (or fielded JSONL documents) into DIR.",
+        )
+        p.add_argument(
+            "paths", nargs="*", metavar="PATH", help="page files and folders"
+        )
+        p.add_argument("--index", required=True, metavar="DIR", help="the index folder")
+        p.add_argument(
+            "--jsonl", metavar="FILE", help="index fielded documents (- stdin)"
+        )
+        p.add_argument("--prune", action="store_true", help="delete docs of gone files")
+        p.add_argument(
+            "--strict",
+            action="store_true",
+            help="stop at the first bad page, commit nothing",
+        )
+        p.add_argument(
+            "--jobs", type=_positive_int, metavar="N", help="parser processes"
+        )
+        p.add_argument("--quiet", action="store_true", help="no progress, no summary")
+        p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--site-config", type=Path, metavar="FILE", help="CSS selector overrides"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log tracebacks")
+    p.add_argument("-h", "--help", action=_HelpAction)
+    return p
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``index`` or ``extract``.
+
+    Args:
+        argv: The subcommand and its arguments, e.g. ``["extract", "a.html"]``
+            (``sys.argv[1:]`` when None).
+
+    Returns:
+        The exit status.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in ("index", "extract"):
+        sys.stderr.write("usage: analysis-search {index,extract} [options]\n")
+        return 2
+    command, rest = args[0], args[1:]
+    try:
+        opts = _parser(command).parse_args(rest)
+        _setup_logging(opts.verbose)
+        site = load_site_config(opts.site_config) if opts.site_config else EMPTY
+        if command == "extract":
+            return extract(opts.files, site=site, jsonl=opts.jsonl, jobs=opts.jobs)
+        return _index(opts, site)
+    except _HelpShown:
+        return 0
+    except IndexerError as exc:
+        sys.stderr.write(f"{exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing of this run was committed\n")
+        return 130
+
+
+def _setup_logging(verbose: bool) -> None:
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+
+
+# --- extract -------------------------------------------------------------------
+
+
+def extract(
+    files: Sequence[str],
+    *,
+    site: SiteConfig = EMPTY,
+    jsonl: bool = False,
+    jobs: int | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Print the fielded document of each page, in order; report bad pages on stderr.
+
+    Args:
+        files: Page paths (``.html``, ``.htm``, ``.html.gz``); ``-`` reads one page
+            from standard input (its source and id are ``-``).
+        site: CSS-selector overrides.
+        jsonl: One compact JSON object a line instead of indented JSON.
+        jobs: Parser processes for many files (None: one per core; 1: in-process).
+            With ``-`` among the files, pages are parsed in-process.
+        out: Where to print (standard output when None).
+
+    Returns:
+        0 when every page was extracted, 1 when any was skipped.
+    """
+    from indexer import workers  # lazy: bs4 only when needed
+
+    stream = out if out is not None else _utf8_stdout()
+    tasks = [
+        workers.PageTask(name, name, "-" if name == "-" else os.path.basename(name), "")
+        for name in files
+    ]
+    if "-" in files:
+        results = _parse_with_stdin(tasks, site, sys.stdin.buffer.read())
+    else:
+        results = workers.parse_pages(tasks, site, jobs)
+    failed = 0
+    with closing(results):
+        for result in results:
+            if result.document is None:
+                failed += 1
+                if result.detail:
+                    logger.debug(
+                        "%s: %s\n%s", result.task.label, result.reason, result.detail
+                    )
+                sys.stderr.write(f"{result.task.label}: {result.reason}\n")
+                continue
+            ordered = {key: result.document.get(key) for key in EXTRACT_KEYS}
+            indent = None if jsonl else 2
+            stream.write(json.dumps(ordered, ensure_ascii=False, indent=indent) + "\n")
+            stream.flush()
+    return 1 if failed else 0
+
+
+def _parse_with_stdin(
+    tasks: Sequence[PageTask], site: SiteConfig, stdin: bytes
+) -> Generator[PageResult, None, None]:
+    from indexer import workers
+
+    for task in tasks:
+        yield workers.parse_page(task, site, stdin if task.path == "-" else None)
+
+
+def _utf8_stdout() -> TextIO:
+    stream = sys.stdout
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if encoding != "utf8" and hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8")
+    return stream
+
+
+# --- index ---------------------------------------------------------------------
+
+
+class _CliReporter:
+    """Progress bar (on a terminal only) and one stderr line per skipped page."""
+
+    def __init__(self, *, show_progress: bool) -> None:
+        self._show = show_progress
+        self._bar: Any = None
+
+    def start(self, total: int) -> None:
+        if self._show:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=total or None, unit="page", file=sys.stderr, dynamic_ncols=True
+            )
+
+    def advance(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def skipped(self, item: Any) -> None:
+        line = f"{item.source}: {item.reason}"
+        if self._bar is not None:
+            self._bar.write(line, file=sys.stderr)
+        else:
+            sys.stderr.write(line + "\n")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _index(opts: argparse.Namespace, site: SiteConfig) -> int:
+    from indexer import pipeline
+
+    if opts.jsonl is not None and opts.paths:
+        raise UsageError(
+            "analysis-search index: give PATH arguments or --jsonl, not both"
+        )
+    if opts.jsonl is None and not opts.paths:
+        raise UsageError(
+            "analysis-search index: give at least one PATH (or --jsonl FILE)"
+        )
+    if opts.prune and opts.jsonl is not None:
+        raise UsageError("analysis-search index: --prune works on PATH arguments only")
+    options = pipeline.IndexOptions(
+        index_dir=Path(opts.index),
+        paths=tuple(opts.paths),
+        jsonl=opts.jsonl,
+        prune=opts.prune,
+        strict=opts.strict,
+        site=site,
+        jobs=opts.jobs,
+    )
+    reporter = _CliReporter(show_progress=not opts.quiet and sys.stderr.isatty())
+    try:
+        report = pipeline.run(options, reporter)
+    except ParseError as exc:
+        reporter.close()
+        sys.stderr.write(f"{exc.path}: {exc.reason}\n")
+        sys.stderr.write(
+            "stopped at the first bad page (--strict): nothing was committed\n"
+        )
+        return 1
+    finally:
+        reporter.close()
+    if opts.json:
+        _utf8_stdout().write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    if not opts.quiet:
+        sys.stderr.write(f"{opts.index}: {report.summary()}\n")
+    return 1 if report.skipped else 0

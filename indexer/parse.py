@@ -1,0 +1,203 @@
+"""Page bytes -> decoded text -> BeautifulSoup (lxml) -> ``Article``; pure, no I/O.
+
+Bad input is refused with ``ParseError(source, reason)``, one clear reason each:
+
+- ``empty file``: no bytes, or only whitespace;
+- ``corrupt gzip data``: bytes starting with the gzip magic that do not inflate;
+- ``page too large``: more than ``MAX_PAGE_BYTES`` (20 MB) once decompressed; the
+  page is refused rather than truncated, because a cut page would index a body
+  without its end and change silently from run to run;
+- ``binary file (not HTML)``: NUL bytes or many control characters at the start, or
+  a known binary signature (PDF, images, archives);
+- ``unparseable markup``: the parser gave up;
+- ``no article text``: the body holds fewer than ``MIN_BODY_WORDS`` words.
+
+Broken markup is not an error: lxml repairs it the way browsers do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import warnings
+import zlib
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4.exceptions import ParserRejectedMarkup
+
+from indexer.body import extract_body
+from indexer.errors import ParseError
+from indexer.metadata import extract_metadata
+from indexer.model import Article
+from indexer.siteconfig import EMPTY, SiteConfig
+from search import schema
+
+#: Pages larger than this once decompressed are refused (not truncated).
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+#: A body with fewer words than this is "no article text".
+MIN_BODY_WORDS = 10
+#: A summary taken from the body is its first paragraph, cut at a word boundary when
+#: longer than this (a page whose first "paragraph" is a whole unbroken text).
+SUMMARY_CHARS = 1000
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_BINARY_MAGICS = (
+    b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x7fELF",
+    b"MZ", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"OggS", b"ID3", b"RIFF",
+)  # fmt: skip
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+#: ``<meta charset=...>`` and ``<meta http-equiv=Content-Type content="...; charset=...">``.
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
+#: Single-byte labels that browsers read as windows-1252 (WHATWG encoding standard).
+_AS_CP1252 = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii",
+     "cp819", "ibm819", "iso-ir-100", "windows-1252", "cp1252", "x-cp1252"}
+)  # fmt: skip
+_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_SNIFF_BYTES = 8192
+#: More control characters than this share of the first bytes means binary data.
+MAX_CONTROL_SHARE = 0.05
+
+
+def decompress(data: bytes, source: str) -> bytes:
+    """Inflate gzip data (at most ``MAX_PAGE_BYTES``); other bytes are returned as is.
+
+    Raises:
+        ParseError: Corrupt gzip data, or a page over the size limit.
+    """
+    if data[:2] == _GZIP_MAGIC:
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            data = inflater.decompress(data, MAX_PAGE_BYTES + 1)
+        except zlib.error as exc:
+            raise ParseError(source, f"corrupt gzip data ({exc})") from None
+    if len(data) > MAX_PAGE_BYTES:
+        raise ParseError(
+            source,
+            f"page too large (over {MAX_PAGE_BYTES // 1048576} MB; "
+            f"the limit is {MAX_PAGE_BYTES // 1048576} MB)",
+        )
+    return data
+
+
+def decode_html(data: bytes, source: str) -> str:
+    """Decode page bytes to text.
+
+    Order: a byte-order mark; UTF-8 when the bytes are valid UTF-8 (a declared
+    single-byte charset is often wrong, valid UTF-8 by chance almost never is); the
+    charset declared in a ``<meta>`` tag, strictly; windows-1252 with replacement
+    characters for the bytes it cannot map.
+
+    Raises:
+        ParseError: Empty or binary data.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    head = data[:_SNIFF_BYTES]
+    if not head.strip():
+        raise ParseError(source, "empty file")
+    if head.startswith(_BINARY_MAGICS) or b"\x00" in head:
+        raise ParseError(source, "binary file (not HTML)")
+    if len(_CONTROL.findall(head)) > MAX_CONTROL_SHARE * len(head):
+        raise ParseError(source, "binary file (not HTML)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _DECLARED_CHARSET.search(data, 0, 4 * _SNIFF_BYTES)
+    if match:
+        label = match.group(1).decode("ascii", "replace").lower()
+        if label not in _AS_CP1252:
+            try:
+                return data.decode(codecs.lookup(label).name)
+            except (LookupError, UnicodeDecodeError):
+                pass
+    return data.decode("cp1252", errors="replace")
+
+
+def make_soup(text: str, source: str) -> BeautifulSoup:
+    """Parse decoded HTML with lxml (broken markup is repaired, not refused)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        try:
+            return BeautifulSoup(text, "lxml")
+        except ParserRejectedMarkup as exc:
+            raise ParseError(source, f"unparseable markup ({exc})") from None
+
+
+def summarize(body: str, limit: int = SUMMARY_CHARS) -> str:
+    """The body's first paragraph, cut at a word boundary near ``limit`` characters."""
+    first = body.split("\n\n", 1)[0].strip()
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
+    return cut + "…"
+
+
+def _first_heading(soup: BeautifulSoup) -> str:
+    for tag in soup.find_all(["h1", "h2"], limit=2):
+        text = " ".join(tag.get_text(" ").split())
+        if text:
+            return text
+    return ""
+
+
+def parse_html(
+    data: bytes, *, source: str, doc_id: str, site: SiteConfig = EMPTY
+) -> Article:
+    """Turn one page's bytes into an ``Article``.
+
+    Metadata is read first (``indexer.metadata.extract_metadata``), then the body
+    (``indexer.body.extract_body``, which may modify the soup).
+
+    Fields: ``id`` is the declared canonical URL, else ``doc_id``; ``url`` the
+    canonical URL ("" when none); ``title`` the metadata headline, else the page's
+    first ``<h1>``/``<h2>``; ``summary`` the description, else the body's first
+    paragraph (cut near ``SUMMARY_CHARS`` characters when longer); ``content_hash`` hashes ``data``
+    as given.
+
+    Args:
+        data: The page bytes (gzip-compressed bytes are inflated here too).
+        source: The page's label in errors and in the document (its path as given).
+        doc_id: The id to use when the page declares no canonical URL.
+        site: Per-site CSS-selector overrides.
+
+    Returns:
+        The article.
+
+    Raises:
+        ParseError: Bad input (see the module docstring for every reason).
+    """
+    if not data:
+        raise ParseError(source, "empty file")
+    raw = decompress(data, source)
+    text = decode_html(raw, source)
+    soup = make_soup(text, source)
+    meta = extract_metadata(soup, site=site)
+    body = extract_body(soup, site=site)
+    if len(body.split()) < MIN_BODY_WORDS:
+        raise ParseError(source, "no article text")
+    canonical = meta.canonical_url or ""
+    return Article(
+        id=canonical or doc_id,
+        title=meta.title or _first_heading(soup),
+        body=body,
+        url=canonical,
+        authors=tuple(meta.authors),
+        tags=tuple(meta.tags),
+        section=meta.section or "",
+        published=meta.published,
+        updated=meta.updated,
+        summary=meta.description or summarize(body),
+        language=meta.language or "",
+        content_hash=schema.content_hash(data),
+        source=source,
+    )

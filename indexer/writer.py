@@ -1,0 +1,160 @@
+"""Whoosh write side of the indexer: open the index, know its documents, add, delete."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh.index import LockError
+
+from indexer.errors import IndexerError, IndexLockedError
+from search import schema
+from search.writing import abandon, open_or_create, read_schema_version
+
+#: Memory (MB) of Whoosh's posting pool before it spills sorted runs to disk.
+DEFAULT_LIMITMB = 256
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDoc:
+    """What the indexer needs to know of a document already in the index.
+
+    Attributes:
+        id: The document id.
+        source: The stored ``source`` ("" for documents without one).
+        content_hash: The stored content hash.
+    """
+
+    id: str
+    source: str
+    content_hash: str
+
+
+class DocumentWriter:
+    """The one writer of an index run: adds and deletes documents by id.
+
+    Use ``open_writer``; nothing is visible to searchers until the run's block
+    ends without an exception and the writer commits.
+    """
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+        self._existing: dict[str, StoredDoc] | None = None
+        #: Whether anything was added or deleted (else the run commits nothing).
+        self.changed = False
+
+    def existing(self) -> dict[str, StoredDoc]:
+        """Id -> ``StoredDoc`` of every document committed before this run.
+
+        Read once from the stored fields (one pass over the index) and cached.
+        """
+        if self._existing is None:
+            found: dict[str, StoredDoc] = {}
+            with self._writer.reader() as reader:
+                for stored in reader.all_stored_fields():
+                    doc_id = stored.get(schema.ID_FIELD)
+                    if isinstance(doc_id, str):
+                        found[doc_id] = StoredDoc(
+                            doc_id,
+                            str(stored.get(schema.SOURCE) or ""),
+                            str(stored.get(schema.CONTENT_HASH) or ""),
+                        )
+            self._existing = found
+        return self._existing
+
+    def write(self, fields: Mapping[str, Any]) -> bool:
+        """Add a document, replacing the committed one with the same id.
+
+        Args:
+            fields: ``schema.to_index_fields`` output.
+
+        Returns:
+            True when a committed document was replaced, False when it is new.
+        """
+        doc_id = fields[schema.ID_FIELD]
+        replaced = doc_id in self.existing()
+        if replaced:
+            self._writer.delete_by_term(schema.ID_FIELD, doc_id)
+        self._writer.add_document(**fields)
+        self.changed = True
+        return replaced
+
+    def delete(self, doc_id: str) -> bool:
+        """Delete the committed document with this id.
+
+        Returns:
+            Whether a document was deleted.
+        """
+        deleted = bool(self._writer.delete_by_term(schema.ID_FIELD, doc_id))
+        self.changed = self.changed or deleted
+        return deleted
+
+
+@contextmanager
+def open_writer(
+    index_dir: str | os.PathLike[str], *, limitmb: int = DEFAULT_LIMITMB
+) -> Iterator[DocumentWriter]:
+    """Open (or create) the index and hold its write lock for one run.
+
+    The writer commits when the block ends normally and something was added or
+    deleted (a run that changes nothing leaves the index generation as it was);
+    on any exception, a failed commit included, it is cancelled and the lock
+    released: the previously committed index stays as it was.
+
+    Args:
+        index_dir: The index folder.
+        limitmb: Whoosh's in-memory posting pool size.
+
+    Yields:
+        The run's ``DocumentWriter``.
+
+    Raises:
+        IndexLockedError: Another indexer or the service is writing to the index.
+        IndexerError: The folder cannot be used, or holds an index of another
+            schema version.
+    """
+    path = Path(index_dir)
+    try:
+        ix = open_or_create(path)
+    except OSError as exc:
+        raise IndexerError(f"cannot open index {path}: {exc.strerror or exc}") from None
+    try:
+        check_schema(path, ix)
+        try:
+            writer = ix.writer(timeout=0.0, limitmb=limitmb)
+        except LockError:
+            raise IndexLockedError(str(path)) from None
+        documents = DocumentWriter(writer)
+        try:
+            yield documents
+            if documents.changed:
+                writer.commit()
+            else:
+                writer.cancel()  # nothing to write: keep the index generation as it is
+        except BaseException:
+            abandon(writer)
+            raise
+    finally:
+        ix.close()
+
+
+def check_schema(path: Path, ix: Any) -> None:
+    """Refuse to write into an index built with another schema.
+
+    Raises:
+        IndexerError: The version file or the field names differ from ours.
+    """
+    version = read_schema_version(path)
+    if version != schema.SCHEMA_VERSION:
+        found = "no schema version" if version is None else f"schema version {version}"
+        raise IndexerError(
+            f"index {path} has {found}; this indexer writes schema version "
+            f"{schema.SCHEMA_VERSION}: index into a new folder"
+        )
+    names = frozenset(ix.schema.names())
+    if names != schema.field_names():
+        raise IndexerError(f"index {path} has other fields than this schema version")

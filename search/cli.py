@@ -1,0 +1,236 @@
+"""``analysis-search serve`` and ``analysis-search query``: argv -> config -> run.
+
+``main(argv)`` parses its argument list (never ``sys.argv``) and returns an exit code:
+0 success, 1 runtime failure (index unavailable), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, TextIO
+
+from search import models
+from search.config import Config, ConfigError
+from search.errors import QueryError, SearchError
+
+COMMANDS = ("serve", "query")
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of exiting, so ``main`` returns codes."""
+
+    def error(self, message: str) -> Any:
+        raise _UsageError(f"{self.prog}: error: {message}")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+def _serve_parser() -> _Parser:
+    p = _Parser(
+        prog="analysis-search serve",
+        description="Serve the search API and page with waitress. Other settings "
+        "come from ANALYSIS_SEARCH_* environment variables (see the README).",
+    )
+    p.add_argument("--index", help="index directory (ANALYSIS_SEARCH_INDEX)")
+    p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="TCP port (default 8080)")
+    p.add_argument("--threads", type=int, help="waitress worker threads (default 8)")
+    return p
+
+
+def _query_parser() -> _Parser:
+    p = _Parser(
+        prog="analysis-search query",
+        description="Search the index from the terminal: top hits with snippets "
+        "and facet counts.",
+    )
+    p.add_argument("words", nargs="+", help="the query, as a reader types it")
+    p.add_argument("--index", help="index directory (ANALYSIS_SEARCH_INDEX)")
+    p.add_argument("--json", action="store_true", help="print the /search JSON body")
+    p.add_argument(
+        "--raw", action="store_true", help="Whoosh query language (mode=raw)"
+    )
+    p.add_argument("--tag", action="append", default=[], help="filter (repeatable)")
+    p.add_argument("--author", action="append", default=[], help="filter (repeatable)")
+    p.add_argument("--section", action="append", default=[], help="filter (repeatable)")
+    p.add_argument("--year", action="append", default=[], help="filter (repeatable)")
+    p.add_argument("--from", dest="date_from", type=_date, help="published on/after")
+    p.add_argument("--to", dest="date_to", type=_date, help="published on/before")
+    p.add_argument("--sort", choices=models.SORTS, default="relevance")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--per-page", type=int, default=10)
+    p.add_argument("--boost", choices=models.BOOSTS)
+    p.add_argument(
+        "--facets",
+        default=",".join(models.DEFAULT_FACETS),
+        help="comma list of facets to count ('' for none)",
+    )
+    p.add_argument("--facet-size", type=int, default=10)
+    return p
+
+
+def main(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
+    """Run ``serve`` or ``query``.
+
+    Args:
+        argv: The subcommand name followed by its arguments.
+        stdout: Where ``query`` prints (``sys.stdout`` when None).
+
+    Returns:
+        The exit status.
+    """
+    out = stdout or sys.stdout
+    if not argv or argv[0] not in COMMANDS:
+        sys.stderr.write("usage: analysis-search {serve,query} [options]\n")
+        return 2
+    try:
+        if argv[0] == "serve":
+            return serve(_serve_parser().parse_args(list(argv[1:])))
+        return query(_query_parser().parse_args(list(argv[1:])), out)
+    except _UsageError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    except ConfigError as exc:
+        sys.stderr.write(f"analysis-search {argv[0]}: error: {exc}\n")
+        return 2
+    except QueryError as exc:
+        sys.stderr.write(f"analysis-search {argv[0]}: error: {exc.message}\n")
+        return 2
+    except SearchError as exc:
+        sys.stderr.write(f"analysis-search {argv[0]}: error: {exc.message}\n")
+        return 1
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Validate the config, open the index, then serve until interrupted."""
+    import waitress
+
+    from search.app import configure_logging, create_app
+
+    config = Config.from_env(
+        os.environ,
+        index=args.index,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+    ).validate()
+    configure_logging(config)
+    app = create_app(config)
+    try:
+        waitress.serve(
+            app,
+            host=config.host,
+            port=config.port,
+            threads=config.threads,
+            ident="analysis-search",
+        )
+    except KeyboardInterrupt:  # pragma: no cover - interactive stop
+        pass
+    return 0
+
+
+def query(args: argparse.Namespace, out: TextIO) -> int:
+    """Run one search and print it (as text, or as the API's JSON with ``--json``)."""
+    from search.engine import SearchEngine
+
+    config = Config.from_env(os.environ, index=args.index).validate()
+    request = models.SearchRequest(
+        q=" ".join(args.words),
+        mode="raw" if args.raw else "plain",
+        tags=tuple(args.tag),
+        authors=tuple(args.author),
+        sections=tuple(args.section),
+        years=tuple(args.year),
+        date_from=args.date_from,
+        date_to=args.date_to,
+        sort=args.sort,
+        page=args.page,
+        per_page=args.per_page,
+        facets=tuple(f.strip() for f in args.facets.split(",") if f.strip()),
+        facet_size=args.facet_size,
+        boost=args.boost,
+    )
+    request.validate()
+    engine = SearchEngine(config.index, cache_size=0, time_limit=config.time_limit)
+    try:
+        result = engine.search(request)
+    finally:
+        engine.close()
+    if args.json:
+        json.dump(result.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        bold = out.isatty() and not os.environ.get("NO_COLOR")
+        out.write(format_result(result, bold=bold))
+    return 0
+
+
+def plain_text(marked: str, *, bold: bool) -> str:
+    """Escaped HTML with ``<mark>`` -> terminal text (bold, or ``[brackets]``)."""
+    left, right = ("\033[1m", "\033[0m") if bold else ("[", "]")
+    return html.unescape(_MARK.sub(lambda m: f"{left}{m.group(1)}{right}", marked))
+
+
+def format_result(result: models.SearchResult, *, bold: bool = False) -> str:
+    """The terminal rendering of a result: header, hits with snippets, facets."""
+    lines: list[str] = []
+    r = result.request
+    head = f"{result.total} result{'s' if result.total != 1 else ''} for {r.q!r}"
+    head += f" ({result.took_ms:.1f} ms)"
+    if result.partial:
+        head += " [partial: time limit reached]"
+    lines.append(head)
+    if result.dropped_terms:
+        lines.append(
+            f"  no document has every word; dropped: {', '.join(result.dropped_terms)}"
+        )
+    if result.did_you_mean:
+        lines.append(f"  did you mean: {result.did_you_mean}")
+    first = (r.page - 1) * r.per_page
+    for n, hit in enumerate(result.hits, start=first + 1):
+        lines.append("")
+        lines.append(f"{n}. {plain_text(hit.title_html, bold=bold)}  ({hit.score:.2f})")
+        meta = [
+            m
+            for m in (
+                hit.published and hit.published[:10],
+                ", ".join(hit.authors),
+                hit.section,
+            )
+            if m
+        ]
+        lines.append(f"   {hit.url or hit.id}")
+        if meta:
+            lines.append("   " + " · ".join(meta))
+        if hit.tags:
+            lines.append("   tags: " + ", ".join(hit.tags))
+        for snippet in hit.snippets:
+            lines.append("   … " + plain_text(snippet, bold=bold) + " …")
+    for name, facet in result.facets.items():
+        if not facet.values:
+            continue
+        values = ", ".join(
+            f"{'*' if v.selected else ''}{v.value} ({v.count})" for v in facet.values
+        )
+        more = ", …" if facet.truncated else ""
+        lines.append("")
+        lines.append(f"{name}: {values}{more}")
+    return "\n".join(lines) + "\n"

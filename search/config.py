@@ -1,0 +1,195 @@
+"""Service configuration: a frozen dataclass read from ANALYSIS_SEARCH_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shlex
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Prefix of every environment variable the service reads.
+ENV_PREFIX = "ANALYSIS_SEARCH_"
+
+DEFAULT_INDEX = "var/index"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_THREADS = 8
+DEFAULT_API_KEY: str | None = None
+DEFAULT_CORS_ORIGINS: tuple[str, ...] = ()
+DEFAULT_CACHE_SIZE = 512
+DEFAULT_TIME_LIMIT = 2.0
+DEFAULT_REFRESH_INTERVAL = 0.5
+DEFAULT_WRITER_TIMEOUT = 5.0
+DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_EXTRACT_COMMAND: tuple[str, ...] = (
+    sys.executable,
+    "-m",
+    "indexer",
+    "extract",
+    "--jsonl",
+    "-",
+)
+DEFAULT_EXTRACT_TIMEOUT = 30.0
+DEFAULT_MAX_BODY_BYTES = 5_000_000
+DEFAULT_CACHE_MAX_AGE = 10
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting has an invalid value; the message names the environment variable."""
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable of a ``Config`` field (``port`` -> ``..._PORT``)."""
+    return ENV_PREFIX + field_name.upper()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Settings of one service process.
+
+    Attributes:
+        index: Directory of the Whoosh index to serve.
+        host: Interface ``analysis-search serve`` listens on.
+        port: TCP port ``analysis-search serve`` listens on.
+        threads: Waitress worker threads (each gets its own Whoosh searcher).
+        api_key: Bearer key that ``PUT``/``DELETE /documents/{id}`` require; writes
+            are disabled (403) when unset.
+        cors_origins: Origins allowed to call the API from a browser (none by
+            default; ``*`` allows any).
+        cache_size: Entries of the engine's in-memory result cache (0 disables it).
+        time_limit: Seconds after which a search is cut off and answered as partial.
+        refresh_interval: Seconds between checks for a changed index on disk.
+        writer_timeout: Seconds a write waits for the index lock before a 503.
+        log_level: Level of the service's log (one line per request at INFO).
+        extract_command: Command that turns one HTML page on stdin into one JSON
+            document line on stdout (used by ``PUT`` with an HTML body).
+        extract_timeout: Seconds the extract command may run.
+        max_body_bytes: Largest accepted ``PUT`` body.
+        cache_max_age: ``Cache-Control: max-age`` seconds of search, suggest and
+            document responses (0 sends ``no-cache``).
+    """
+
+    index: Path = Path(DEFAULT_INDEX)
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    threads: int = DEFAULT_THREADS
+    api_key: str | None = DEFAULT_API_KEY
+    cors_origins: tuple[str, ...] = DEFAULT_CORS_ORIGINS
+    cache_size: int = DEFAULT_CACHE_SIZE
+    time_limit: float = DEFAULT_TIME_LIMIT
+    refresh_interval: float = DEFAULT_REFRESH_INTERVAL
+    writer_timeout: float = DEFAULT_WRITER_TIMEOUT
+    log_level: str = DEFAULT_LOG_LEVEL
+    extract_command: tuple[str, ...] = field(default=DEFAULT_EXTRACT_COMMAND)
+    extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    cache_max_age: int = DEFAULT_CACHE_MAX_AGE
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Config:
+        """Build a config from environment variables (unset or empty: the default).
+
+        Args:
+            environ: A mapping such as ``os.environ`` (tests pass a plain dict).
+            **overrides: Field values that win over the environment (command-line
+                options); ``None`` values are ignored.
+
+        Returns:
+            The config (not yet validated: call ``validate()``).
+
+        Raises:
+            ConfigError: A variable cannot be converted to its field's type.
+        """
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(env_name(f.name), "").strip()
+            if raw:
+                values[f.name] = _convert(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index" in values:
+            values["index"] = Path(str(values["index"]))
+        return cls(**values)  # type: ignore[arg-type]
+
+    def validate(self, *, check_index: bool = True) -> Config:
+        """Check the values (ranges, and that the index directory exists).
+
+        Args:
+            check_index: Also require the index directory to exist.
+
+        Returns:
+            ``self``, so calls can be chained.
+
+        Raises:
+            ConfigError: The first invalid setting, naming its variable.
+        """
+        checks: list[tuple[bool, str, str]] = [
+            (1 <= self.port <= 65535, "port", "must be between 1 and 65535"),
+            (1 <= self.threads <= 256, "threads", "must be between 1 and 256"),
+            (self.cache_size >= 0, "cache_size", "must be 0 or more"),
+            (self.time_limit > 0, "time_limit", "must be more than 0"),
+            (self.refresh_interval >= 0, "refresh_interval", "must be 0 or more"),
+            (self.writer_timeout >= 0, "writer_timeout", "must be 0 or more"),
+            (self.log_level in LOG_LEVELS, "log_level", f"must be one of {LOG_LEVELS}"),
+            (bool(self.extract_command), "extract_command", "must not be empty"),
+            (self.extract_timeout > 0, "extract_timeout", "must be more than 0"),
+            (self.max_body_bytes > 0, "max_body_bytes", "must be more than 0"),
+            (self.cache_max_age >= 0, "cache_max_age", "must be 0 or more"),
+            (bool(self.host), "host", "must not be empty"),
+            (
+                self.api_key is None or len(self.api_key) >= 16,
+                "api_key",
+                "must be at least 16 characters",
+            ),
+        ]
+        for ok, name, message in checks:
+            if not ok:
+                raise ConfigError(f"{env_name(name)} {message}")
+        if "*" in self.cors_origins and len(self.cors_origins) > 1:
+            raise ConfigError(f"{env_name('cors_origins')}: '*' must be used alone")
+        if check_index and not self.index.is_dir():
+            raise ConfigError(
+                f"{env_name('index')}: index directory {str(self.index)!r} does not "
+                "exist (build it with 'analysis-search index PATH --index DIR')"
+            )
+        return self
+
+    def log_level_number(self) -> int:
+        """The ``logging`` level number of ``log_level``."""
+        return int(logging.getLevelName(self.log_level))
+
+
+_INT_FIELDS = frozenset(
+    {"port", "threads", "cache_size", "max_body_bytes", "cache_max_age"}
+)
+_FLOAT_FIELDS = frozenset(
+    {"time_limit", "refresh_interval", "writer_timeout", "extract_timeout"}
+)
+
+
+def _convert(name: str, raw: str) -> object:
+    """Convert one variable's text to its field's type."""
+    var = env_name(name)
+    if name in _INT_FIELDS:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{var} must be an integer, got {raw!r}") from None
+    if name in _FLOAT_FIELDS:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigError(f"{var} must be a number, got {raw!r}") from None
+    if name == "cors_origins":
+        return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if name == "extract_command":
+        return tuple(shlex.split(raw))
+    if name == "log_level":
+        return raw.upper()
+    if name == "index":
+        return Path(raw)
+    return raw

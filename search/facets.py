@@ -1,0 +1,183 @@
+"""Facet values and filters kept in memory as bitsets, one table per index generation.
+
+Whoosh's facets are computed per query at a cost that grows with the index (see
+WHOOSH-NOTES). Here each facet value holds the set of its documents as a Python
+``int`` used as a bitset (bit ``n`` = document number ``n``), built once per index
+generation from the facet field's lexicon and postings. Counting a facet over a
+result set is then one ``&`` and one ``bit_count()`` per value, and filters are ORs
+and ANDs of bitsets.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from whoosh.util.times import datetime_to_long
+
+from search import schema
+from search.models import Facet, FacetValue
+
+_BIT = bytes(1 << i for i in range(8))
+#: 1970-01-01 in Whoosh's DATETIME encoding (microseconds since ``datetime.min``).
+_EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
+
+#: Facets listed newest value first rather than by count.
+CHRONOLOGICAL = frozenset({"year", "month"})
+
+
+def bitset(docnums: Iterable[int], size: int) -> int:
+    """A bitset with the bits of ``docnums`` set (each below ``size``)."""
+    buf = bytearray((size + 7) >> 3)
+    bit = _BIT
+    for d in docnums:
+        buf[d >> 3] |= bit[d & 7]
+    return int.from_bytes(buf, "little")
+
+
+def bitmask(bits: int, size: int) -> bytes:
+    """The bitset as bytes, for fast membership tests: ``mask[d >> 3] >> (d & 7) & 1``."""
+    return bits.to_bytes((size + 7) >> 3 or 1, "little")
+
+
+def docnums(bits: int) -> list[int]:
+    """Document numbers of the set bits, ascending."""
+    out: list[int] = []
+    data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
+    for i, byte in enumerate(data):
+        if byte:
+            base = i << 3
+            for j in range(8):
+                if byte >> j & 1:
+                    out.append(base + j)
+    return out
+
+
+@dataclass(slots=True)
+class FacetTable:
+    """The values of one facet field and the documents of each."""
+
+    name: str
+    values: list[str] = field(default_factory=list)
+    bits: list[int] = field(default_factory=list)
+    by_fold: dict[str, list[int]] = field(default_factory=dict)
+
+    def match(self, wanted: Sequence[str]) -> list[int]:
+        """Value ids matching the wanted values case-insensitively."""
+        ids: list[int] = []
+        for w in wanted:
+            ids.extend(self.by_fold.get(" ".join(w.split()).casefold(), ()))
+        return ids
+
+    def filter_bits(self, wanted: Sequence[str]) -> int:
+        """Documents having any of the wanted values (0 when none is known)."""
+        out = 0
+        for vid in self.match(wanted):
+            out |= self.bits[vid]
+        return out
+
+    def count(self, base: int, selected: Sequence[str], size: int) -> Facet:
+        """Counts of every value over the documents of ``base``.
+
+        Args:
+            base: The documents counted (a bitset).
+            selected: The filter values the reader chose for this facet.
+            size: Most values returned (selected values are always included).
+
+        Returns:
+            The facet, values by count (or newest first for year/month).
+        """
+        chosen = set(self.match(selected))
+        counted: list[tuple[int, int]] = []
+        if base:
+            for vid, bits in enumerate(self.bits):
+                n = (base & bits).bit_count()
+                if n or vid in chosen:
+                    counted.append((vid, n))
+        else:
+            counted = [(vid, 0) for vid in sorted(chosen)]
+        if self.name in CHRONOLOGICAL:
+            counted.sort(key=lambda vc: self.values[vc[0]], reverse=True)
+        else:
+            counted.sort(key=lambda vc: (-vc[1], self.values[vc[0]].casefold()))
+        top = counted[:size]
+        shown = {vid for vid, _ in top}
+        top += [vc for vc in counted[size:] if vc[0] in chosen and vc[0] not in shown]
+        return Facet(
+            name=self.name,
+            values=[
+                FacetValue(self.values[vid], n, vid in chosen) for vid, n in top
+            ],
+            truncated=len(counted) > len(top),
+        )
+
+
+def _term_docs(reader: Any, fieldname: str, term: bytes) -> list[int]:
+    return list(reader.postings(fieldname, term).all_ids())
+
+
+class FacetIndex:
+    """Facet tables, live documents and publication dates of one index generation."""
+
+    def __init__(self, reader: Any) -> None:
+        """Build the tables from ``reader`` (a Whoosh reader of one generation)."""
+        self.size = reader.doc_count_all()
+        self.live = bitset(reader.all_doc_ids(), self.size)
+        self.doc_count = self.live.bit_count()
+        self.tables: dict[str, FacetTable] = {}
+        for name, fieldname in schema.FACET_FIELDS.items():
+            table = FacetTable(name)
+            fieldobj = reader.schema[fieldname]
+            for term in reader.lexicon(fieldname):
+                bits = bitset(_term_docs(reader, fieldname, term), self.size) & self.live
+                if not bits:
+                    continue
+                value = fieldobj.from_bytes(term)
+                table.by_fold.setdefault(value.casefold(), []).append(len(table.values))
+                table.values.append(value)
+                table.bits.append(bits)
+            self.tables[name] = table
+        self.published: list[int | None] = [None] * self.size
+        dated: list[tuple[int, int]] = []
+        has_date = 0
+        for bits in self.tables["year"].bits:
+            has_date |= bits
+        if has_date and reader.has_column(schema.PUBLISHED):
+            col = reader.column_reader(schema.PUBLISHED, translate=False)
+            for d in docnums(has_date):
+                value = col[d]
+                if isinstance(value, int):
+                    ts = (value - _EPOCH_LONG) // 1_000_000
+                    self.published[d] = ts
+                    dated.append((ts, d))
+        dated.sort()
+        self._dated_ts = [ts for ts, _ in dated]
+        self._dated_docs = [d for _, d in dated]
+        self._date_cache: dict[tuple[date | None, date | None], int] = {}
+
+    def date_bits(self, date_from: date | None, date_to: date | None) -> int:
+        """Documents published between the two dates (inclusive, UTC days)."""
+        key = (date_from, date_to)
+        cached = self._date_cache.get(key)
+        if cached is not None:
+            return cached
+        lo = 0
+        hi = len(self._dated_ts)
+        if date_from is not None:
+            start = datetime.combine(date_from, time.min, tzinfo=UTC)
+            lo = bisect.bisect_left(self._dated_ts, _ts(start))
+        if date_to is not None:
+            end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+            hi = bisect.bisect_left(self._dated_ts, _ts(end))
+        bits = bitset(self._dated_docs[lo:hi], self.size) if hi > lo else 0
+        if len(self._date_cache) > 256:
+            self._date_cache.clear()
+        self._date_cache[key] = bits
+        return bits
+
+
+def _ts(dt: datetime) -> int:
+    return int(dt.timestamp())

@@ -1,0 +1,117 @@
+"""Search-box completions: matching titles and frequent words, from memory.
+
+``TitleIndex`` holds every title with its words (folded, unstemmed) in a sorted list,
+built once per index generation; ``suggest`` answers a prefix with a few bisections,
+fast enough for every key press.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from search import schema
+from search.models import Suggestion
+from search.query import spell_words
+from search.vocab import SpellVocab
+
+#: Titles among the suggestions at most (the rest are words).
+MAX_TITLES = 4
+#: Candidate titles examined per prefix at most.
+MAX_TITLE_CANDIDATES = 2000
+
+
+class TitleIndex:
+    """Titles of one generation, findable by the start of any of their words."""
+
+    def __init__(self, reader: Any) -> None:
+        """Read the stored titles of every live document."""
+        self.titles: list[tuple[str, str, str, int]] = []  # title, id, url, published
+        pairs: list[tuple[str, int]] = []
+        for _, stored in reader.iter_docs():
+            title = stored.get(schema.TITLE) or ""
+            if not title:
+                continue
+            tid = len(self.titles)
+            self.titles.append(
+                (
+                    title,
+                    stored.get(schema.ID_FIELD) or "",
+                    stored.get(schema.URL) or "",
+                    _sortable(stored.get(schema.PUBLISHED_ISO) or ""),
+                )
+            )
+            for word in set(spell_words(title)):
+                pairs.append((word, tid))
+        pairs.sort()
+        self.words = [w for w, _ in pairs]
+        self.ids = [t for _, t in pairs]
+
+    def find(self, words: list[str], last_complete: bool) -> list[int]:
+        """Title ids containing every word (the last one as a prefix unless complete)."""
+        if not words:
+            return []
+        *done, last = words
+        if last_complete:
+            lo = bisect.bisect_left(self.words, last)
+            hi = bisect.bisect_right(self.words, last, lo)
+        else:
+            lo = bisect.bisect_left(self.words, last)
+            hi = bisect.bisect_left(self.words, last + "\U0010ffff", lo)
+        cands = set(self.ids[lo : min(hi, lo + MAX_TITLE_CANDIDATES)])
+        for word in done:
+            lo = bisect.bisect_left(self.words, word)
+            hi = bisect.bisect_right(self.words, word, lo)
+            cands &= set(self.ids[lo:hi])
+            if not cands:
+                break
+        return sorted(cands, key=lambda t: -self.titles[t][3])
+
+
+def _sortable(iso: str) -> int:
+    digits = "".join(c for c in iso[:19] if c.isdigit())
+    return int(digits) if digits else 0
+
+
+def suggest(
+    prefix: str, limit: int, vocab: SpellVocab, titles: TitleIndex | None
+) -> list[Suggestion]:
+    """Completions of what a reader has typed so far.
+
+    Args:
+        prefix: The text in the search box.
+        limit: Suggestions wanted.
+        vocab: The generation's words.
+        titles: The generation's titles (None: words only).
+
+    Returns:
+        Up to ``limit`` suggestions: titles (newest first) then words (most
+        frequent first).
+    """
+    words = spell_words(prefix)
+    if not words or limit <= 0:
+        return []
+    last_complete = not prefix[-1:].isalnum()
+    *done, last = words
+    out: list[Suggestion] = []
+    if titles is not None:
+        for tid in titles.find(words, last_complete)[: min(MAX_TITLES, limit)]:
+            title, doc_id, url, _ = titles.titles[tid]
+            out.append(Suggestion(title, "title", 1, doc_id or None, url or None))
+    head = " ".join(done)
+    seen = {s.text.casefold() for s in out}
+    terms: list[tuple[str, int]] = []
+    if vocab.df(last):
+        terms.append((last, vocab.df(last)))
+    if not last_complete:
+        terms += vocab.completions(last, limit * 2)
+    terms.sort(key=lambda wd: -wd[1])
+    for word, df in terms:
+        if len(out) >= limit:
+            break
+        text = f"{head} {word}" if head else word
+        if text.casefold() in seen:
+            continue
+        seen.add(text.casefold())
+        out.append(Suggestion(text, "term", df))
+    return out[:limit]

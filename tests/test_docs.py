@@ -1,0 +1,96 @@
+"""The README stays in sync with the code: settings, endpoints, parameters, fields."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from search import openapi
+from search.app import API_ROUTES
+from search.config import Config, env_name
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def section(title: str) -> str:
+    """The text of one ``## title`` section of the README."""
+    text = README.read_text("utf-8")
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"README has no '## {title}' section"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def config_table() -> dict[str, str]:
+    """``variable -> default`` from the configuration table."""
+    rows = re.findall(
+        r"^\| `(ANALYSIS_SEARCH_\w+)` \| (.*?) \|", section("Configuration"), re.M
+    )
+    return dict(rows)
+
+
+@pytest.mark.parametrize("field", [f.name for f in dataclasses.fields(Config)])
+def test_every_setting_is_documented(config_table, field):
+    assert env_name(field) in config_table
+
+
+def test_documented_settings_exist_and_defaults_match(config_table):
+    fields = {env_name(f.name): f for f in dataclasses.fields(Config)}
+    assert set(config_table) == set(fields)
+    defaults = Config()
+    for var, documented in config_table.items():
+        value = getattr(defaults, fields[var].name)
+        if value is None or value == ():
+            assert documented == "unset", var
+        elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            assert documented == f"`{value}`", var
+
+
+def test_every_endpoint_is_documented():
+    text = section("HTTP API")
+    for route in API_ROUTES:
+        shown = route.replace("{doc_id}", "{id}")
+        assert f"GET {shown}" in text or f"PUT {shown}" in text, route
+    for method, route in [("PUT", "/documents/{id}"), ("DELETE", "/documents/{id}")]:
+        assert f"{method} {route}" in text
+
+
+def _query_parameters() -> list[tuple[str, str]]:
+    params = []
+    for path, item in openapi.document()["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            for p in operation.get("parameters", []):
+                if p["in"] == "query":
+                    params.append((f"{method.upper()} {path}", p["name"]))
+    return params
+
+
+def documented_parameters(endpoint: str) -> set[str]:
+    """First-column names of the tables under the endpoint's ``###`` heading."""
+    text = section("HTTP API")
+    shown = endpoint.replace("{doc_id}", "{id}")
+    for block in re.split(r"^### ", text, flags=re.M)[1:]:
+        heading = block.split("\n", 1)[0]
+        if f"`{shown}`" in heading:
+            cells = re.findall(r"^\| (`[^|]*`) \|", block, re.M)
+            return {n for cell in cells for n in re.findall(r"`([^`]+)`", cell)}
+    raise AssertionError(f"no ### section for {endpoint}")
+
+
+@pytest.mark.parametrize(("endpoint", "name"), _query_parameters())
+def test_every_query_parameter_is_documented(endpoint, name):
+    assert name in documented_parameters(endpoint), (endpoint, name)
+
+
+@pytest.mark.parametrize(
+    "schema", ["SearchResponse", "Hit", "QueryEcho", "Suggestion", "Document", "Stats"]
+)
+def test_every_response_field_is_documented(schema):
+    text = section("HTTP API")
+    for name in openapi.SCHEMAS[schema]["properties"]:
+        assert f"`{name}`" in text, (schema, name)

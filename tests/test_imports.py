@@ -1,0 +1,85 @@
+"""Dependency direction between the two packages, checked in fresh interpreters.
+
+``search`` (the service) never loads bs4, lxml or the indexer; the indexer never loads
+falcon or waitress. Each check imports modules in a new subprocess and lists which
+forbidden top-level packages ended up in ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import search
+
+SERVICE_FORBIDDEN = ("bs4", "lxml", "indexer")
+INDEXER_FORBIDDEN = ("falcon", "waitress")
+
+PROBE = """
+import importlib, json, sys
+for name in sys.argv[2:]:
+    importlib.import_module(name)
+forbidden = json.loads(sys.argv[1])
+print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(forbidden))))
+"""
+
+
+def _loaded(modules: list[str], forbidden: tuple[str, ...]) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(forbidden), *modules],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = json.loads(result.stdout)
+    return loaded
+
+
+def _exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def test_indexer_does_not_load_the_web_stack():
+    modules = [
+        "indexer.pipeline",
+        "indexer.cli",
+        "indexer.writer",
+        "indexer.sources",
+        "indexer.jsonl",
+    ]
+    modules += [m for m in ("indexer.parse",) if _exists(m)]
+    assert _loaded(modules, INDEXER_FORBIDDEN) == []
+
+
+def test_search_writing_is_a_whoosh_only_leaf():
+    assert _loaded(["search.writing"], (*SERVICE_FORBIDDEN, *INDEXER_FORBIDDEN)) == []
+
+
+def _search_modules() -> list[str]:
+    # search.wsgi and search.__main__ build or run the app when imported; every
+    # other module of the package is imported.
+    folder = Path(search.__file__).parent
+    skip = {"wsgi", "__main__", "__init__"}
+    return sorted(f"search.{p.stem}" for p in folder.glob("*.py") if p.stem not in skip)
+
+
+def test_service_does_not_load_html_parsing_or_the_indexer():
+    if not _exists("search.app"):
+        pytest.skip("search.app is not written yet; the service half is checked then")
+    modules = _search_modules()
+    assert "search.app" in modules and "search.engine" in modules
+    assert _loaded(modules, SERVICE_FORBIDDEN) == []
+
+
+def test_the_console_script_imports_neither_side_up_front():
+    loaded = _loaded(["analysis_search_cli"], (*SERVICE_FORBIDDEN, *INDEXER_FORBIDDEN))
+    assert loaded == []

@@ -1,0 +1,337 @@
+"""The ``index`` and ``extract`` subcommands: ``main(argv)`` and real processes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from indexer_pages import page, write_gz, write_pages
+
+from indexer.cli import EXTRACT_KEYS, main
+from search.writing import open_or_create
+
+DOCUMENT_KEYS = {
+    "source",
+    "id",
+    "url",
+    "title",
+    "authors",
+    "published",
+    "updated",
+    "tags",
+    "section",
+    "summary",
+    "language",
+    "body",
+    "word_count",
+}
+
+
+def _python_m(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+
+
+def _doc_count(index_dir) -> int:
+    return open_or_create(index_dir).doc_count()
+
+
+@pytest.fixture
+def folder(tmp_path):
+    folder = tmp_path / "pages"
+    write_pages(folder, 3)
+    return folder
+
+
+# --- extract -----------------------------------------------------------------------
+
+
+def test_extract_prints_one_indented_document_per_page(folder, capsys):
+    path = str(folder / "page-0001.html")
+    assert main(["extract", path]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert DOCUMENT_KEYS <= set(doc)
+    assert list(doc)[:2] == ["source", "id"]
+    assert doc["source"] == path
+    assert doc["id"] == "page-0001.html"
+    assert doc["title"] == "Article number 1 on energy and trade"
+    assert isinstance(doc["authors"], list) and isinstance(doc["tags"], list)
+    assert "Paragraph 5 of article 1" in doc["body"]
+    assert doc["word_count"] == len(doc["body"].split())
+
+
+def test_extract_jsonl_reads_gzip_and_keeps_going_after_a_bad_page(folder, capsys):
+    gz = write_gz(folder / "zipped.html.gz", page(7))
+    empty = folder / "empty.html"
+    empty.write_bytes(b"")
+    files = [
+        str(folder / "page-0000.html"),
+        str(empty),
+        str(gz),
+        str(folder / "nope.html"),
+    ]
+    assert main(["extract", "--jsonl", *files]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 2
+    docs = [json.loads(line) for line in lines]
+    assert [d["source"] for d in docs] == [files[0], files[2]]
+    assert list(docs[1]) == list(EXTRACT_KEYS)
+    assert docs[1]["title"] == "Article number 7 on energy and trade"
+    errors = captured.err.splitlines()
+    assert len(errors) == 2
+    assert errors[0].startswith(f"{empty}: ")
+    assert errors[1].startswith(f"{folder / 'nope.html'}: cannot read file")
+
+
+def test_extract_reads_one_page_from_stdin():
+    html = page(3, canonical="https://example.org/a/3").encode()
+    result = _python_m("extract", "--jsonl", "-", input=html.decode())
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["source"] == "-"
+    assert doc["id"] == "https://example.org/a/3"
+    assert doc["title"] == "Article number 3 on energy and trade"
+
+
+def test_extract_via_the_console_script_dispatcher(folder, capsys):
+    from analysis_search_cli import main as top_main
+
+    gz = folder / "g.html.gz"
+    gz.write_bytes(gzip.compress(page(2).encode()))
+    assert top_main(["extract", "--jsonl", str(gz)]) == 0
+    assert json.loads(capsys.readouterr().out)["source"] == str(gz)
+
+
+# --- usage errors --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["extract"],
+        ["extract", "--bogus", "a.html"],
+        ["index", "pages"],
+        ["index", "--index", "ix"],
+        ["index", "pages", "--index", "ix", "--jsonl", "docs.jsonl"],
+        ["index", "--jsonl", "docs.jsonl", "--index", "ix", "--prune"],
+        ["index", "pages", "--index", "ix", "--jobs", "0"],
+        ["index", "pages", "--index", "ix", "--jobs", "many"],
+        ["index", "pages", "--index", "ix", "--site-config", "missing.toml"],
+        ["frobnicate"],
+        [],
+    ],
+    ids=[
+        "extract-no-file",
+        "extract-unknown-option",
+        "index-no-index",
+        "index-no-path",
+        "index-paths-and-jsonl",
+        "index-prune-jsonl",
+        "index-jobs-zero",
+        "index-jobs-word",
+        "index-missing-site-config",
+        "unknown-command",
+        "nothing",
+    ],
+)
+def test_usage_errors_return_2(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.strip()
+    assert "Traceback" not in err
+    assert not (tmp_path / "ix").exists()
+
+
+def test_missing_input_folder_is_a_usage_error(tmp_path, capsys):
+    assert main(["index", str(tmp_path / "none"), "--index", str(tmp_path / "ix")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_main_parses_its_argv_not_sys_argv(folder, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["analysis-search", "--bogus"])
+    assert main(["index", str(folder), "--index", str(tmp_path / "ix"), "--quiet"]) == 0
+
+
+def test_help_returns_0(capsys):
+    assert main(["index", "--help"]) == 0
+    out = capsys.readouterr().out
+    for option in (
+        "--index",
+        "--prune",
+        "--strict",
+        "--jsonl",
+        "--site-config",
+        "--jobs",
+    ):
+        assert option in out
+
+
+# --- index ---------------------------------------------------------------------------
+
+
+def test_index_prints_a_summary_line_and_exits_0(folder, tmp_path, capsys):
+    assert main(["index", str(folder), "--index", str(tmp_path / "ix")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert "3 added, 0 updated, 0 unchanged, 0 deleted, 0 skipped" in line
+    assert "pages/s" in line
+    assert _doc_count(tmp_path / "ix") == 3
+
+
+def test_index_json_report_and_quiet(folder, tmp_path, capsys):
+    (folder / "page-0001.html").unlink()
+    (folder / "bad.html").write_bytes(b"")
+    argv = ["index", str(folder), "--index", str(tmp_path / "ix"), "--json", "--quiet"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["added"] == 2
+    assert report["skipped"][0]["source"] == str(folder / "bad.html")
+    assert {"updated", "unchanged", "deleted", "seconds", "pages_per_second"} <= set(
+        report
+    )
+    # --quiet: only the bad page's line is left on stderr
+    assert captured.err.splitlines() == [
+        f"{folder / 'bad.html'}: {report['skipped'][0]['reason']}"
+    ]
+
+
+def test_index_rerun_and_prune(folder, tmp_path, capsys):
+    index = str(tmp_path / "ix")
+    assert main(["index", str(folder), "--index", index, "--quiet"]) == 0
+    (folder / "page-0000.html").unlink()
+    assert main(["index", str(folder), "--index", index, "--prune", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["unchanged"], report["deleted"]) == (2, 1)
+    assert _doc_count(tmp_path / "ix") == 2
+
+
+def test_index_strict_exits_1_and_commits_nothing(folder, tmp_path, capsys):
+    (folder / "bad.html").write_bytes(b"")
+    assert (
+        main(["index", str(folder), "--index", str(tmp_path / "ix"), "--strict"]) == 1
+    )
+    err = capsys.readouterr().err
+    assert err.startswith(f"{folder / 'bad.html'}: ")
+    assert "nothing was committed" in err
+    assert _doc_count(tmp_path / "ix") == 0
+
+
+def test_index_jsonl(tmp_path, capsys):
+    src = tmp_path / "docs.jsonl"
+    src.write_text(
+        json.dumps({"id": "x", "title": "X", "body": "text"}) + "\n" + "{broken\n",
+        encoding="utf-8",
+    )
+    assert main(["index", "--jsonl", str(src), "--index", str(tmp_path / "ix")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{src}:2: not valid JSON")
+    assert "1 added" in err[1]
+
+
+def test_extract_output_round_trips_through_index_jsonl(folder, tmp_path, capsys):
+    assert main(["extract", "--jsonl", *map(str, sorted(folder.iterdir()))]) == 0
+    src = tmp_path / "docs.jsonl"
+    src.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert main(["index", "--jsonl", str(src), "--index", str(tmp_path / "ix")]) == 0
+    assert _doc_count(tmp_path / "ix") == 3
+
+
+def test_second_indexer_gets_index_is_locked(folder, tmp_path):
+    ix = open_or_create(tmp_path / "ix")
+    holder = ix.writer()  # a real lock, as a running indexer or the service holds it
+    try:
+        result = _python_m("index", str(folder), "--index", str(tmp_path / "ix"))
+    finally:
+        holder.cancel()
+    assert result.returncode == 1
+    assert "index is locked" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _doc_count(tmp_path / "ix") == 0
+    assert (
+        _python_m("index", str(folder), "--index", str(tmp_path / "ix")).returncode == 0
+    )
+
+
+@pytest.mark.slow
+def test_kill_9_mid_run_leaves_the_previous_index_readable(tmp_path):
+    old = tmp_path / "old"
+    write_pages(old, 5)
+    index = tmp_path / "ix"
+    assert (
+        _python_m("index", str(old), "--index", str(index), "--quiet").returncode == 0
+    )
+    many = tmp_path / "many"
+    write_pages(many, 1500, start=100)
+    before = set(os.listdir(index))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "index", str(many), "--index", str(index)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the writer has created its new segment
+            if set(os.listdir(index)) - before:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the indexer never started writing")
+        time.sleep(0.5)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    ix = open_or_create(index)
+    with ix.searcher() as s:
+        assert sorted(d["id"] for d in s.all_stored_fields()) == [
+            f"page-{i:04d}.html" for i in range(5)
+        ]
+    # the killed writer's lock died with it: the next run works
+    result = _python_m("index", str(old), "--index", str(index), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["unchanged"] == 5
+
+
+@pytest.mark.slow
+def test_extract_in_parallel_prints_the_same_documents_in_order(tmp_path, capsys):
+    from indexer.workers import MIN_PARALLEL_PAGES
+
+    paths = write_pages(tmp_path / "many", MIN_PARALLEL_PAGES + 4)
+    (tmp_path / "many" / "page-0002.html").write_bytes(b"")
+    files = [str(p) for p in paths]
+    assert main(["extract", "--jsonl", "--jobs", "1", *files]) == 1
+    serial = capsys.readouterr()
+    assert main(["extract", "--jsonl", "--jobs", "2", *files]) == 1
+    parallel = capsys.readouterr()
+    assert parallel.out == serial.out
+    assert parallel.err == serial.err == f"{files[2]}: empty file\n"
+    assert [json.loads(line)["source"] for line in parallel.out.splitlines()] == (
+        files[:2] + files[3:]
+    )
+
+
+def test_extract_stdin_among_files(folder):
+    html = page(9)
+    first = str(folder / "page-0000.html")
+    result = _python_m("extract", "--jsonl", first, "-", input=html)
+    assert result.returncode == 0, result.stderr
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["source"] for d in docs] == [first, "-"]
+    assert docs[1]["title"] == "Article number 9 on energy and trade"
