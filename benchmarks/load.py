@@ -11,7 +11,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,9 @@ class PhaseResult:
         """Completed requests per second over the phase."""
         return self.requests / self.seconds if self.seconds > 0 else 0.0
 
-    def to_dict(self, groups: dict[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    def to_dict(
+        self, groups: Mapping[str, Sequence[str]] | None = None
+    ) -> dict[str, Any]:
         """JSON form: totals, throughput and a latency summary per kind.
 
         Args:
@@ -156,7 +158,7 @@ def run_http(
 
 
 def run_local(
-    call: Callable[[Any], None],
+    call: Callable[[Any, Any], None],
     items: Sequence[tuple[str, Any]],
     concurrency: int,
     time_limit: float,
@@ -188,7 +190,7 @@ def run_local(
                 kind, item = items[position[0]]
                 position[0] += 1
             started = time.perf_counter()
-            call(state, item)  # type: ignore[call-arg]
+            call(state, item)
             ms = (time.perf_counter() - started) * 1000
             with lock:
                 result.requests += 1
@@ -215,6 +217,16 @@ def proc_status_kb(pid: int, key: str) -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 def descendants(pid: int) -> list[int]:
@@ -246,13 +258,21 @@ class TreeMemorySampler:
         self.interval = interval
         self.peak_kb = 0
         self.peak_processes = 0
+        self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time of every process of the tree seen so far (as last sampled)."""
+        return sum(self._cpu.values())
+
     def _run(self) -> None:
         while not self._stop.is_set():
             pids = descendants(self.pid)
+            for p in pids:
+                self._cpu[p] = max(self._cpu.get(p, 0.0), cpu_seconds(p))
             total = sum(proc_status_kb(p, "VmRSS") for p in pids)
             if total > self.peak_kb:
                 self.peak_kb = total
@@ -266,14 +286,15 @@ class TreeMemorySampler:
         return self.peak_kb
 
 
-def wait_with_rusage(pid: int) -> tuple[int, int]:
-    """Wait for a child; its exit status and peak RSS in kB (largest process).
+def wait_with_rusage(pid: int) -> tuple[int, int, float]:
+    """Wait for a child: its exit status, peak RSS in kB and CPU seconds.
 
-    ``ru_maxrss`` of ``wait4`` covers the child and the descendants it waited for,
-    as the largest single resident set among them.
+    ``wait4``'s figures cover the child and the descendants it waited for: the
+    largest single resident set among them, and their summed user+system time.
     """
     _, status, usage = os.wait4(pid, 0)
-    return os.waitstatus_to_exitcode(status), int(usage.ru_maxrss)
+    cpu = usage.ru_utime + usage.ru_stime
+    return os.waitstatus_to_exitcode(status), int(usage.ru_maxrss), cpu
 
 
 def dir_bytes(path: Path) -> int:

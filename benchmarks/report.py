@@ -82,6 +82,12 @@ def figures(n: int, result: dict[str, Any]) -> list[dict[str, Any]]:
             fts_rate,
             "the same fielded documents through index --jsonl",
         ),
+        _figure(
+            "index_cpu_ms_per_page",
+            round(1000 * idx["first_run"]["cpu_seconds"] / n, 1),
+            "ms",
+            note="CPU of the indexer and its parser processes (noise-resistant)",
+        ),
         _figure("index_peak_memory_mb", idx["first_run"]["peak_tree_rss_mb"], "MB"),
         _figure("rerun_unchanged_s", idx["rerun_unchanged"]["seconds"], "s"),
         _figure(
@@ -130,6 +136,16 @@ def figures(n: int, result: dict[str, Any]) -> list[dict[str, Any]]:
                 _get(http, "c8", "groups", "search_with_facets", f"{p}_ms"),
                 "ms",
                 _get(base, "c8", "groups", "search", f"{p}_ms"),
+            )
+        )
+    for phase in ("c1", "c8"):
+        out.append(
+            _figure(
+                f"server_cpu_ms_per_request_{phase}",
+                _get(http, phase, "server_cpu_ms_per_request"),
+                "ms",
+                _get(base, phase, "cpu_ms_per_request"),
+                note="CPU time of the server process / requests (noise-resistant)",
             )
         )
     out.append(
@@ -187,3 +203,34 @@ def table(results: dict[str, Any]) -> str:
             if i == 0:
                 lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The same table in Markdown (for ``benchmarks/RESULTS.md``)."""
+    m = results["machine"]
+    lines = [
+        f"Machine: {m['nproc']} cores ({m['cpu']}), Python {m['python']}, "
+        f"SQLite {m['sqlite']}, {m['platform']}; run started {m['date']}, load "
+        f"average at start {', '.join(str(x) for x in m['load_average_at_start'])}.",
+    ]
+    for n, result in results["sizes"].items():
+        lines += [
+            "",
+            f"### {int(n):,} pages",
+            "",
+            "| figure | value | unit | FTS5 | ratio | target | met |",
+            "| --- | ---: | --- | ---: | ---: | --- | --- |",
+        ]
+        for f in result["figures"]:
+            met = f.get("met")
+            cells = (
+                f"`{f['name']}`",
+                _fmt(f["value"]),
+                f["unit"],
+                _fmt(f.get("fts5")),
+                _fmt(f.get("ratio_to_fts5")),
+                f.get("target", ""),
+                "" if met is None else ("yes" if met else "**no**"),
+            )
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

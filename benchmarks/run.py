@@ -20,6 +20,7 @@ then prints a table and writes every figure to a JSON file.
 Usage::
 
     python -m benchmarks.run [--sizes 1000,10000] [--quick] [--out FILE]
+                             [--markdown FILE]
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from benchmarks import corpus, fts5, report
 from benchmarks.load import (
     PhaseResult,
     TreeMemorySampler,
+    cpu_seconds,
     dir_bytes,
     proc_status_kb,
     run_http,
@@ -127,7 +129,7 @@ def run_indexer(args: list[str]) -> dict[str, Any]:
     sampler = TreeMemorySampler(proc.pid)
     # read the pipes in threads would be overkill: the indexer prints one JSON line
     # and (with --quiet) only bad pages on stderr, far below the pipe buffer
-    code, maxrss_kb = wait_with_rusage(proc.pid)
+    code, maxrss_kb, cpu = wait_with_rusage(proc.pid)
     proc.returncode = code
     seconds = time.perf_counter() - started
     peak_kb = sampler.stop()
@@ -141,6 +143,7 @@ def run_indexer(args: list[str]) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "peak_tree_rss_mb": round(peak_kb / 1024, 1),
         "peak_process_rss_mb": round(maxrss_kb / 1024, 1),
+        "cpu_seconds": round(max(cpu, sampler.cpu_seconds), 2),
         "report": json.loads(lines[-1]) if lines else None,
         "skipped_lines": err.count("\n"),
         "stderr_sample": err[:500],
@@ -239,6 +242,25 @@ class Server:
             "peak_rss_mb": round(proc_status_kb(self.proc.pid, "VmHWM") / 1024, 1),
         }
 
+    def phase(
+        self, requests: list[tuple[str, str]], concurrency: int, limit: float
+    ) -> dict[str, Any]:
+        """One load phase, with the server's CPU time per request.
+
+        CPU time per request is the figure least disturbed by other processes on
+        the machine (latency and throughput include waiting for a core).
+        """
+        cpu = cpu_seconds(self.proc.pid)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+        result = run_http(HOST, self.port, requests, concurrency, limit)
+        out = result.to_dict(GROUPS)
+        used = cpu_seconds(self.proc.pid) - cpu
+        done = max(1, result.requests + result.errors)
+        out["server_cpu_seconds"] = round(used, 2)
+        out["server_cpu_ms_per_request"] = round(1000 * used / done, 2)
+        out["load_average_before"] = round(load, 2)
+        return out
+
     def stop(self) -> None:
         """Terminate the server (kill if it does not stop)."""
         if self.proc.poll() is None:
@@ -271,18 +293,13 @@ def bench_queries(
         first = next(q for q in warm.all() if q.kind == "one_word")
         out["first_search_ms"] = round(server.get_ms(first.path), 1)
         print("  warming up ...", flush=True)
-        warmup = run_http(HOST, server.port, _requests(warm), 1, limit)
-        out["warmup"] = warmup.to_dict(GROUPS)
+        out["warmup"] = server.phase(_requests(warm), 1, limit)
         print(f"  queries at concurrency 1 ({len(mix1.all())}) ...", flush=True)
-        c1 = run_http(HOST, server.port, _requests(mix1), 1, limit)
-        out["c1"] = c1.to_dict(GROUPS)
+        out["c1"] = server.phase(_requests(mix1), 1, limit)
         print(f"  queries at concurrency 8 ({len(mix8.all())}) ...", flush=True)
-        c8 = run_http(HOST, server.port, _requests(mix8), 8, limit)
-        out["c8"] = c8.to_dict(GROUPS)
+        out["c8"] = server.phase(_requests(mix8), 8, limit)
         print("  repeated queries at concurrency 8 (cached) ...", flush=True)
-        out["c8_cached"] = run_http(
-            HOST, server.port, _requests(mix1), 8, limit
-        ).to_dict(GROUPS)
+        out["c8_cached"] = server.phase(_requests(mix1), 8, limit)
         out["memory"] = server.memory_mb()
     finally:
         server.stop()
@@ -308,11 +325,12 @@ def bench_fts5(
     def setup() -> Any:
         return fts5.connect(db)
 
-    phases: dict[str, PhaseResult] = {
-        "c1": run_local(call, items(mix1), 1, limit, setup),
-        "c8": run_local(call, items(mix8), 8, limit, setup),
-    }
-    out.update({name: ph.to_dict(GROUPS) for name, ph in phases.items()})
+    for name, mix, concurrency in (("c1", mix1, 1), ("c8", mix8, 8)):
+        cpu = time.process_time()
+        phase: PhaseResult = run_local(call, items(mix), concurrency, limit, setup)
+        used = time.process_time() - cpu
+        out[name] = phase.to_dict(GROUPS)
+        out[name]["cpu_ms_per_request"] = round(1000 * used / max(1, phase.requests), 2)
     return out
 
 
@@ -348,6 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
     p.add_argument("--out", type=Path, default=OUT_DIR / "results.json")
+    p.add_argument("--markdown", type=Path, help="also write the table as Markdown")
     args = p.parse_args(argv)
     default = "1000" if args.quick else "1000,10000"
     sizes = [int(s) for s in (args.sizes or default).split(",") if s.strip()]
@@ -361,6 +380,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwrote {args.out}")
+    if args.markdown:
+        args.markdown.write_text(report.markdown(results), encoding="utf-8")
+        print(f"wrote {args.markdown}")
     return 0
 
 

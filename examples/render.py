@@ -25,6 +25,8 @@ What the expected JSON says, and why (every value is recoverable from the page):
   standfirst/dek, byline, dates, figures (image alt text, captions, credits), "Read
   more: ..." links, newsletter/subscribe/donate boxes, share bars, related posts,
   tag lists, author boxes, comments, navigation, cookie banners, scripts and styles.
+  (The human-annotated bodies of the shared extraction set agree: they keep
+  ``<blockquote>`` text and leave out ``<figcaption>`` text.)
 * ``id``/``url``: the canonical URL
   ``https://meridian-review.example/<section-slug>/<slug>`` on templates that declare
   one (``wordpress``, ``newsroom``, ``magazine``); on ``minimal`` and ``bare`` (no

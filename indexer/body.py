@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, Tag
 
 from indexer.siteconfig import EMPTY, SiteConfig
 
@@ -57,10 +59,12 @@ INLINE_TAGS = frozenset(
         "tt", "u", "var", "wbr", "nobr", "ruby", "rt", "rp",
     }
 )  # fmt: skip
+#: Form elements: boxes unless they hold the prose (ASP.NET pages are one form).
+_FORM_TAGS = frozenset({"form", "fieldset"})
 #: Elements that may wrap the whole page: never dropped for their class names.
-WRAPPER_TAGS = frozenset({"html", "body", "main", "article"})
+WRAPPER_TAGS = frozenset({"html", "body", "main", "article", "blockquote"})
 #: A block needs at least this many characters of non-link text to count as prose.
-MIN_PARAGRAPH_CHARS = 60
+MIN_PARAGRAPH_CHARS = 40
 #: Weight of non-prose text against prose when scoring a candidate container.
 JUNK_WEIGHT = 0.4
 #: A semantic container (``<article>``, ``<main>``) must hold this share of the best
@@ -73,6 +77,11 @@ MIN_SEMANTIC_PROSE = 1500
 #: found that way is taken instead.
 LENIENT_BELOW = 1500
 LENIENT_GAIN = 2.0
+#: An ``<article>`` inside the container holding less than this share of its prose,
+#: and less than ``MAX_TEASER_PROSE`` characters, is a teaser card (longer ones are
+#: the posts of a forum thread or the sections of a long page).
+NESTED_ARTICLE_SHARE = 0.25
+MAX_TEASER_PROSE = 300
 #: Blocks whose link text exceeds this share of their text are link lists.
 MAX_LINK_DENSITY = 0.5
 
@@ -83,10 +92,10 @@ BOILERPLATE_WORDS = frozenset(
         # navigation and page furniture
         "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs",
         "sidebar", "footer", "masthead", "topbar", "toolbar", "pagination",
-        "pager", "skiplink", "offcanvas",
+        "pager", "skiplink", "offcanvas", "crumb", "crumbs", "toc",
         # sharing and social
         "share", "sharing", "shares", "social", "socials", "sharebar", "addthis",
-        "sharethis", "shariff",
+        "sharethis", "shariff", "sociable",
         # related / recommended
         "related", "recommended", "recommendations", "recirculation", "outbrain",
         "taboola", "morestories", "readmore", "mostread",
@@ -97,11 +106,15 @@ BOILERPLATE_WORDS = frozenset(
         "ad", "ads", "advert", "advertisement", "advertising", "adslot", "adunit",
         "dfp", "sponsor", "sponsored",
         # comments
-        "comment", "comments", "disqus", "respond",
+        "comment", "comments", "disqus", "respond", "kommentare", "kommentar",
+        "commentaires", "comentarios", "commenti", "reacties", "komentarze",
         # cookie / consent / modals
         "cookie", "cookies", "consent", "gdpr", "popup", "modal", "dialog",
         # screen-reader-only text
         "sronly", "visuallyhidden", "screenreader",
+        # whole class names of hidden elements ("field-label-hidden" is not one)
+        "hidden", "is-hidden", "hide", "d-none", "visually-hidden", "sr-only",
+        "screen-reader-text", "element-invisible", "invisible",
     }
 )  # fmt: skip
 #: Class/id words of boxes that are boilerplate only when they hold little prose
@@ -109,11 +122,12 @@ BOILERPLATE_WORDS = frozenset(
 WEAK_BOILERPLATE_WORDS = frozenset(
     {
         "widget", "widgets", "meta", "postmeta", "byline", "dateline", "tags",
-        "tagcloud", "dek", "standfirst", "kicker", "eyebrow", "tagged", "keywords", "categories", "category", "bio", "authorbio",
-        "author", "about", "follow", "promo", "promotion", "banner", "teaser",
-        "teasers", "trending", "popular", "cta", "membership", "hidden", "hide",
-        "print", "caption", "credit", "credits", "copyright", "overlay", "reply",
-        "replies", "skip", "aside",
+        "tagcloud", "tagged", "keywords", "categories", "category", "dek",
+        "standfirst", "kicker", "eyebrow", "bio", "authorbio", "author", "about",
+        "follow", "promo", "promotion", "banner", "trending", "popular", "cta",
+        "membership", "caption", "credit", "credits", "copyright", "overlay",
+        "reply", "replies", "skip", "aside", "teasers", "disclaimer", "notice",
+        "licence", "license", "autor", "auteur", "autore", "legend", "legende",
     }
 )  # fmt: skip
 #: Words that mark a wrapper of the article (a box named ``post-share`` is still
@@ -130,7 +144,6 @@ NOT_BOX, WEAK_BOX, BOX = 0, 1, 2
 MIN_NESTED_ARTICLE_PROSE = 1000
 #: Deeper elements are ignored (pathological nesting).
 MAX_DEPTH = 400
-_HEADLINE_TAGS = frozenset({"h1", "main"})
 #: Class/id words of embedded posts and quotes: part of the article.
 EMBED_WORDS = frozenset({"embed", "embedded", "tweet", "pullquote", "blockquote"})
 #: ARIA roles of boilerplate regions.
@@ -142,6 +155,10 @@ BOILERPLATE_ROLES = frozenset(
 _WORD_SPLIT = re.compile(r"[-_\s:./]+|(?<=[a-z])(?=[A-Z])")
 #: Class names with these words describe a state (``has-ads``, ``no-sidebar``).
 _MODIFIER_WORDS = frozenset({"has", "no", "with", "without", "show"})
+#: Class names naming a post's taxonomy terms, not a box (``category-sidebar``).
+_TAXONOMY_CLASS = re.compile(r"(?:category|tag|format|status)-|(?:post|postid)-\d+$")
+#: Words that mark a box only as a whole class name (``hidden``, not ``label-hidden``).
+_WHOLE_NAME_ONLY = frozenset({"hidden", "hide", "invisible"})
 _WS = re.compile(r"\s+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
@@ -156,14 +173,18 @@ _BOILERPLATE_PHRASE = re.compile(
     r"you (?:may|might) also like|tags?|tagged|topics|filed under|posted in|"
     r"categor(?:y|ies)|"
     r"advert\w*|sponsored|subscribe|sign up|newsletter|follow us|"
-    r"about the author|last (?:modified|updated)|updated|published|"
-    r"image \d+ of \d+|image copyright|photo:|credits?:|"
+    r"about the author|last (?:modified|updated)|updated|published|more|contact|"
+    r"phone|tel|fax|table of contents|print recipe|"
+    r"image \d+ of \d+|image copyright|"
+    r"(?:photos?|fotos?|bild|image|credits?|crédits?(?: photos?)?|quelle|source)\s*:|"
     r"all rights reserved|copyright|cookies?|"
     # German
     r"lesen sie auch|lesen sie mehr|mehr zum thema|weiterlesen|anzeige|werbung|"
     r"teilen|kommentare?|kommentieren|keine kommentare|ähnliche (?:beiträge|artikel)|"
     r"weitere (?:artikel|beiträge|informationen|themen)|schon gelesen|schlagw[öo]rter?|"
-    r"über den autor|letzte änderung|aktualisiert|beitragsbild|"
+    r"über den autor|letzte änderung|aktualisiert|beitragsbild|mehr|kontakt|"
+    r"telefon|themen|zum weiterlesen|inhaltsverzeichnis|das könnte (?:dich|sie)|"
+    r"rezept drucken|bild anzeigen|"
     r"das könnte sie auch interessieren|verwandte artikel|"
     # French
     r"publicité|lire aussi|à lire aussi|lire la suite|partager|voir aussi|"
@@ -174,7 +195,8 @@ _BOILERPLATE_PHRASE = re.compile(
     r"pubblicità|leggi anche|condividi|commenti|"
     # Dutch / Polish / Russian / Japanese
     r"reclame|lees ook|delen|reacties|"
-    r"reklama|czytaj też|czytaj także|udostępnij|komentarze|"
+    r"reklama|czytaj też|czytaj także|zobacz (?:też|także|również)|udostępnij|"
+    r"komentarze|"
     r"реклама|читайте также|поделиться|комментарии|"
     r"関連記事|コメント"
     r")(?:\W.{0,40})?$",
@@ -186,10 +208,13 @@ MAX_PHRASE_BLOCK = 60
 _BOILERPLATE_MENTION = re.compile(
     r"\bsubscri(?:be|ber|ption)|\bnewsletter|\bsign up\b|\blog in\b|"
     r"\bfollow (?:us|me|him|her)\b|all rights reserved|©|\babonn|\binscri|"
-    r"\bsuscr|\biscriviti|\bregistrier|\banmelden\b|\bzaloguj|\bподпи",
+    r"\bsuscr|\biscriviti|\bregistrier|\banmelden\b|\beinloggen\b|\bzaloguj|"
+    r"\bподпи",
     re.I,
 )
 MAX_MENTION_BLOCK = 160
+#: A short block with several " | " separators is a menu line.
+MAX_MENU_LINE = 200
 #: A short block that is only a date, time and a few words is a dateline.
 MAX_DATE_LINE = 90
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
@@ -205,7 +230,7 @@ _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _is_date_line(text: str) -> bool:
-    """Whether a short block is a date line ("October 12, 2017", "12.12.2022, 08:30")."""
+    """Whether a short block is a date line ("October 12, 2017", "12.12.2022 08:30")."""
     if _NUMERIC_DATE.search(text) is None and not (
         _YEAR.search(text) and _DATE_COMPANION.search(text)
     ):
@@ -213,8 +238,6 @@ def _is_date_line(text: str) -> bool:
     return len(_LETTER_WORD.findall(text)) <= 6
 
 
-#: Link-dense elements kept anyway (quoted posts are mostly links).
-_LINK_DENSE_EXEMPT = INLINE_TAGS | {"blockquote"}
 
 _BLOCK_BREAK_TAGS = frozenset(
     {"br", "hr", "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"}
@@ -233,23 +256,42 @@ class _Stats:
     own_good: int = 0  # the part of ``good`` that is the element's own paragraph
     boiler: bool = False
     headline: bool = False  # holds an <h1>, <main> or itemprop=articleBody
+    quote: bool = False  # is or holds a <blockquote> (quoted posts are link-dense)
     owner: _Stats | None = None  # the nearest enclosing boilerplate-named box
 
 
-def _class_words(tag: Tag) -> set[str]:
+@lru_cache(maxsize=8192)
+def _class_words(classes: tuple[str, ...], ident: str) -> frozenset[str]:
+    """The words of an element's class names and id, lower-cased.
+
+    Each name counts whole and split into words (on ``-``, ``_`` and camelCase);
+    state names (``has-ads``) are left out, and so are the taxonomy classes of a
+    WordPress post (``category-sidebar`` on an element classed ``hentry``).
+    """
     words: set[str] = set()
-    attrs = tag.attrs
-    for key in ("class", "id"):
-        value = attrs.get(key)
-        if not value:
+    wp_post = any(c == "hentry" or c.startswith("type-") for c in classes)
+    for part in (*classes, ident):
+        if not part:
             continue
-        parts = value if isinstance(value, list) else [value]
-        for part in parts:
-            split = [w.lower() for w in _WORD_SPLIT.split(part) if w]
-            if _MODIFIER_WORDS.isdisjoint(split):
-                words.update(split)
-                words.add(part.lower())
-    return words
+        low = part.lower()
+        if wp_post and _TAXONOMY_CLASS.match(low):
+            continue
+        split = [w.lower() for w in _WORD_SPLIT.split(part) if w]
+        if _MODIFIER_WORDS.isdisjoint(split):
+            words.update(w for w in split if w not in _WHOLE_NAME_ONLY)
+            words.add(low)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=8192)
+def _names_kind(classes: tuple[str, ...], ident: str) -> int:
+    """The box kind an element's class names and id give it (see ``_box_kind``)."""
+    words = _class_words(classes, ident)
+    if not words or not words.isdisjoint(EMBED_WORDS):
+        return NOT_BOX
+    if not words.isdisjoint(BOILERPLATE_WORDS):
+        return BOX if words.isdisjoint(CONTENT_WORDS) else WEAK_BOX
+    return NOT_BOX if words.isdisjoint(WEAK_BOILERPLATE_WORDS) else WEAK_BOX
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -269,8 +311,11 @@ def _box_kind(tag: Tag) -> int:
         ``NOT_BOX``; ``WEAK_BOX`` when its names also have a content word (such as
         ``widget-post-content``: a box only when it holds little prose); ``BOX``.
     """
-    if tag.name in WRAPPER_TAGS:
+    name = tag.name
+    if name in WRAPPER_TAGS:
         return NOT_BOX
+    if name in _FORM_TAGS:
+        return WEAK_BOX  # a search or sign-up form; some sites wrap the whole page
     attrs = tag.attrs
     if not attrs:
         return NOT_BOX
@@ -279,12 +324,15 @@ def _box_kind(tag: Tag) -> int:
         return BOX
     if attrs.get("itemprop") == "articleBody":
         return NOT_BOX
-    words = _class_words(tag)
-    if not words or not words.isdisjoint(EMBED_WORDS):
+    classes = attrs.get("class")
+    ident = attrs.get("id")
+    if not classes and not ident:
         return NOT_BOX
-    if not words.isdisjoint(BOILERPLATE_WORDS):
-        return BOX if words.isdisjoint(CONTENT_WORDS) else WEAK_BOX
-    return NOT_BOX if words.isdisjoint(WEAK_BOILERPLATE_WORDS) else WEAK_BOX
+    if isinstance(classes, list):
+        names = tuple(classes)
+    else:
+        names = (classes,) if isinstance(classes, str) else ()
+    return _names_kind(names, ident if isinstance(ident, str) else "")
 
 
 class _Analysis:
@@ -295,8 +343,12 @@ class _Analysis:
         self.lenient = lenient
         self.skip_tags = _NON_TEXT_TAGS if lenient else SKIP_TAGS
         self.stats: dict[int, _Stats] = {}
-        #: Elements outside boilerplate boxes, in document order (container candidates).
+        #: Every measured element with its stats, in document order.
         self.candidates: list[tuple[Tag, _Stats]] = []
+        #: Measured ``itemprop=articleBody``, ``<article>`` and ``<main>`` elements.
+        self.bodies: list[Tag] = []
+        self.articles: list[Tag] = []
+        self.mains: list[Tag] = []
 
     def measure(
         self,
@@ -326,14 +378,17 @@ class _Analysis:
             if not isinstance(child, Tag):
                 continue
             cname = child.name
-            if cname in self.skip_tags or depth > MAX_DEPTH:
-                continue
-            if not self.lenient and _is_hidden(child):
+            if (
+                cname in self.skip_tags
+                or depth > MAX_DEPTH
+                or (not self.lenient and _is_hidden(child))
+            ):
                 continue
             cs = self.measure(child, in_link, inner, depth + 1)
             st.text += cs.text
             st.link += cs.link
             st.headline = st.headline or cs.headline
+            st.quote = st.quote or cs.quote
             if cname in INLINE_TAGS:
                 st.own += cs.own
                 st.own_link += cs.own_link
@@ -344,8 +399,25 @@ class _Analysis:
         if prose >= MIN_PARAGRAPH_CHARS and st.own_link * 2 < st.own:
             st.good += prose
             st.own_good = prose
-        if name in _HEADLINE_TAGS or tag.attrs.get("itemprop") == "articleBody":
+        self._classify(tag, st, kind)
+        return st
+
+    def _classify(self, tag: Tag, st: _Stats, kind: int) -> None:
+        """Note semantic containers and decide whether a named box is boilerplate."""
+        name = tag.name
+        attrs = tag.attrs
+        if attrs.get("itemprop") == "articleBody":
             st.headline = True
+            self.bodies.append(tag)
+        if name == "article":
+            self.articles.append(tag)
+        elif name == "main" or attrs.get("role") == "main":
+            st.headline = True
+            self.mains.append(tag)
+        elif name == "h1":
+            st.headline = True
+        elif name == "blockquote":
+            st.quote = True
         if kind == BOX:
             # Broken markup can nest the whole article inside a menu or sidebar.
             st.boiler = not (st.headline and st.good >= MIN_NESTED_ARTICLE_PROSE)
@@ -353,7 +425,6 @@ class _Analysis:
             st.boiler = st.good < MIN_WEAK_BOX_PROSE
         if st.boiler:
             st.good = 0
-        return st
 
     def in_box(self, st: _Stats) -> bool:
         """Whether an element lies inside a boilerplate box."""
@@ -399,9 +470,9 @@ def _pick_semantic(
 class _Writer:
     """Serialises a container's text as paragraphs, leaving boilerplate out."""
 
-    def __init__(self, analysis: _Analysis, container_text: int) -> None:
+    def __init__(self, analysis: _Analysis, container_good: int) -> None:
         self.stats = analysis.stats
-        self.container_text = container_text
+        self.container_good = container_good
         self.paragraphs: list[str] = []
         self.parts: list[str] = []
 
@@ -412,12 +483,18 @@ class _Writer:
         self.parts = []
         if not text:
             return
-        if len(text) < MAX_PHRASE_BLOCK and _BOILERPLATE_PHRASE.match(text):
+        if (
+            len(text) < MAX_PHRASE_BLOCK
+            and not text.endswith(".")  # a sentence, not a label
+            and _BOILERPLATE_PHRASE.match(text)
+        ):
             return
         if len(text) < MAX_MENTION_BLOCK and _BOILERPLATE_MENTION.search(text):
             return
         if len(text) < MAX_DATE_LINE and _is_date_line(text):
             return
+        if len(text) < MAX_MENU_LINE and text.count(" | ") >= 2:
+            return  # "Feed | Comments closed | Trackback": a menu line
         self.paragraphs.append(text)
 
     def skip(self, tag: Tag) -> bool:
@@ -431,8 +508,13 @@ class _Writer:
         name = tag.name
         if name == "h1":  # the headline: the title field, not the body
             return True
+        if name == "article" and st.good < min(
+            NESTED_ARTICLE_SHARE * self.container_good, MAX_TEASER_PROSE
+        ):
+            return True  # a teaser card inside the container
         return (
-            name not in _LINK_DENSE_EXEMPT
+            name not in INLINE_TAGS
+            and not st.quote
             and st.link > MAX_LINK_DENSITY * st.text
             and st.text < 1000
         )
@@ -461,8 +543,8 @@ class _Writer:
 
 
 def _render(tags: list[Tag], analysis: _Analysis) -> str:
-    total = sum(analysis.stats[id(t)].text for t in tags if id(t) in analysis.stats)
-    writer = _Writer(analysis, total)
+    good = sum(analysis.stats[id(t)].good for t in tags if id(t) in analysis.stats)
+    writer = _Writer(analysis, good)
     for tag in tags:
         writer.flush()
         writer.write(tag)
@@ -534,21 +616,16 @@ def _choose_container(root: Tag, analysis: _Analysis) -> list[Tag]:
     best = _best_scored(analysis, root)
     reference = analysis.stats[id(best)].good
 
-    bodies = root.find_all(attrs={"itemprop": "articleBody"})
-    bodies = _outermost([t for t in bodies if id(t) in analysis.stats])
+    bodies = _outermost(analysis.bodies)
     if bodies:
         good = sum(analysis.stats[id(t)].good for t in bodies)
         if good and good >= MIN_SEMANTIC_SHARE * reference:
             return bodies
 
-    article = _pick_semantic(root.find_all("article"), analysis, reference)
+    article = _pick_semantic(analysis.articles, analysis, reference)
     if article is not None:
         return [article]
-    main = _pick_semantic(
-        root.find_all(["main"]) + root.find_all(attrs={"role": "main"}),
-        analysis,
-        reference,
-    )
+    main = _pick_semantic(analysis.mains, analysis, reference)
     if main is not None:
         return [main]
     return [best]

@@ -48,11 +48,13 @@ _ROLE_WORDS = frozenset(
     minutes minute read reading min hours ago comments comment share follow
     twitter facebook email mail more articles all posts view profile about
     bio biography opinion analysis guest admin administrator datum date fecha alle
-    all beiträge artikel posts articles stories""".split()
+    all beiträge artikel posts articles stories zur person auteur autore autora
+    veröffentlicht aktualisiert publié publiée publicado pubblicato geplaatst
+    gepubliceerd mis à jour rechtsanwalt rechtsanwältin anwalt attorney lawyer""".split()
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
-_HANDLE = re.compile(r"(?:^|\s)@\w+")
+_HANDLE = re.compile(r"(?:^|(?<=[\s(]))@\w+")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _DIGITS = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
@@ -65,42 +67,72 @@ _BY_IN_TEXT = re.compile(
 
 
 def _strip_roles(part: str) -> str:
-    """Drop job-title words trailing (or leading) a name: "Jane Doe Staff Writer"."""
+    """Drop job-title words trailing (or leading) a name: "Jane Doe Staff Writer".
+
+    A one-word remainder ("Support" from "Support Team") keeps the original: the
+    role word was then part of a team or pen name.
+    """
     words = part.split()
     while words and words[-1].casefold().strip(".:") in _ROLE_WORDS:
         words.pop()
     while words and words[0].casefold().strip(".:") in _ROLE_WORDS:
         words.pop(0)
+    if len(words) == 1 and len(part.split()) > 1:
+        return part
     return " ".join(words)
 
 
 def clean_name(raw: str) -> str | None:
-    """One author name without prefixes, roles, emails, handles or dates.
+    """One author name without prefixes, roles, emails, handles, credits or dates.
 
     Args:
         raw: A candidate name ("By Jane Doe, Staff Writer" gives "Jane Doe" after
             splitting; this function handles one part).
 
     Returns:
-        The name, or None when what is left does not look like a name.
+        The name, or None when what is left does not look like a name (digits, too
+        long, only job titles, a lower-case phrase).
     """
     text = _SPACE.sub(" ", raw).strip()
+    text = _CREDIT.sub("", text)
     text = _EMAIL.sub(" ", _URL.sub(" ", text))
     text = _PAREN.sub(" ", _HANDLE.sub(" ", text))
     text = _EDGE.sub("", text).strip()
     for _ in range(2):
         text = _PREFIX.sub("", text).strip()
     text = _EDGE.sub("", _strip_roles(text)).strip()
-    if not text or len(text) > 60 or _DIGITS.search(text):
+    if not text or len(text) > 60 or _DIGITS.search(text) and " " in text:
         return None
     words = text.split()
     if len(words) > 6 or not any(ch.isalpha() for ch in text):
         return None
-    if len(text) < 2 or all(len(w.strip(".")) < 2 for w in words):
+    if len(text) < 3 and text.islower() or all(len(w.strip(".")) < 2 for w in words):
         return None
     if all(w.casefold().strip(".:") in _ROLE_WORDS for w in words):
         return None
+    if len(words) > 1 and _lower_phrase(words):
+        return None
     return text
+
+
+def _lower_phrase(words: list[str]) -> bool:
+    """Whether a multi-word candidate reads as a phrase, not a name."""
+    lowered = [w for w in words if w[0].islower() and w.casefold() not in _PARTICLES]
+    return (
+        words[0][0].islower()
+        and words[0].casefold() not in _PARTICLES
+        or (len(words) >= 3 and len(lowered) >= 2)
+    )
+
+
+_PARTICLES = frozenset(
+    "van von de der den da di du del della la le bin al ter zu dos das do y e ibn".split()
+)
+#: "Jane Doe Foto: John Roe": the photo credit that follows a name.
+_CREDIT = re.compile(
+    r"\s+(?:fotos?|photos?|bilder?|images?|illustrations?|grafik|video)\s*:.*$",
+    re.IGNORECASE,
+)
 
 
 def split_names(raw: str) -> tuple[str, ...]:
@@ -114,12 +146,13 @@ def split_names(raw: str) -> tuple[str, ...]:
     """
     text = _SPACE.sub(" ", raw).strip()
     text = _EMAIL.sub(" ", _URL.sub(" ", text))
+    text = _PAREN.sub(" ", _HANDLE.sub(" ", text))
     text = _PREFIX.sub("", _EDGE.sub("", text))
     inner = _BY_IN_TEXT.search(text)
     if inner is not None and inner.start() > 0:
         # "View all posts by Jane Doe", "Alle Beiträge von Jane Doe"
         text = text[inner.start(1) :]
-    parts = [p for p in _SPLIT.split(text) if p and p.strip()]
+    parts = [p for p in _SPLIT.split(_cut_names(text)) if p and p.strip()]
     return clean_names(parts, split=False)
 
 
@@ -160,7 +193,54 @@ _LOOKS_LIKE_NAME = re.compile(
 )
 
 
-def _in_form_or_comments(tag: Tag) -> bool:
+_ORG_HINT = re.compile(
+    r"\.(?:com|de|org|net|at|ch|fr|uk|it|es|nl|info|eu|co)\b|\b(?:gmbh|ag|se|ltd|inc|"
+    r"llc|plc|e\.\s?v|s\.a|kg|ohg|redaktion|team|stiftung|verlag|magazin|magazine|"
+    r"news|media|press|presse|online|newsroom|desk|verband|institut|institute|"
+    r"agency|illustrierte|zeitung|times|post|journal|radio|tv)\b",
+    re.IGNORECASE,
+)
+_CAMEL = re.compile(r"^[A-Za-z]+[a-z][A-Z][A-Za-z]*$")
+
+
+def looks_like_org(name: str) -> bool:
+    """Whether ``name`` reads as an organisation or site ("Example Media GmbH",
+    "example.com", "ExampleNews") rather than a person."""
+    return bool(
+        _ORG_HINT.search(name)
+        or _CAMEL.match(name)
+        or name.isupper()
+        and len(name.split()) == 1
+    )
+
+
+#: A text node starting with an author label: "Autor: ...", "Text: ...", "Author: ...".
+TEXT_LABEL = re.compile(
+    r"^\s*(?:autor(?:in)?|author|auteur|autore|text|texte|texto|testo|"
+    r"written by|geschrieben von)\s*[:：]",
+    re.IGNORECASE,
+)
+
+
+def ends_with_by(text: str) -> bool:
+    """Whether ``text`` ends with a byline word ("... Von", "Written by", "Par")."""
+    return bool(_ENDS_WITH_BY.search(text.strip()))
+
+
+def is_label(text: str) -> bool:
+    """Whether ``text`` is a bare byline label such as "Author:", "Von", "Text:"."""
+    text = text.strip()
+    return bool(_BARE_BY.match(text) or _LABELLED.match(text))
+
+
+_LABELLED = re.compile(
+    r"^(?:autor(?:in)?|author|auteur|autore|text|texte|texto|testo)\s*[:：]\s*\w",
+    re.IGNORECASE,
+)
+
+
+def in_form_or_comments(tag: Tag) -> bool:
+    """Whether ``tag`` is (inside) a form or a comment section."""
     for parent in [tag, *tag.parents]:
         if parent.name == "form":
             return True
@@ -184,28 +264,73 @@ def from_pieces(pieces: list[str]) -> tuple[str, ...]:
         The names, or an empty tuple.
     """
     for index, piece in enumerate(pieces):
-        if len(piece) > 100:
-            continue
-        if _BARE_BY.match(piece) and index + 1 < len(pieces):
-            following = " ".join(pieces[index + 1 : index + 4])
-            names = split_names(_cut_names(following))
-        elif _PREFIX.match(piece):
-            names = split_names(_cut_names(piece))
-        else:
-            match = _BY_IN_TEXT.search(piece)
-            if match is None or match.end() < len(piece.rstrip(" .,;:|-–—")):
-                continue
-            names = split_names(match.group(1))
-        if names:
-            return names
+        if len(piece) <= 100:
+            names = _piece_names(pieces, index)
+            if names:
+                return names
     return ()
 
 
-_BARE_BY = re.compile(
-    r"^(?:by|von|par|por|di|door|av|af|przez|autor(?:in)?|author|auteur)\s*[:：]?$",
+def _piece_names(pieces: list[str], index: int) -> tuple[str, ...]:
+    piece = pieces[index]
+    if _ENDS_WITH_BY.search(piece) and index + 1 < len(pieces):
+        names = split_names(_cut_names(_following(pieces, index + 1)))
+        if not names and index + 2 < len(pieces):
+            # "Autor: <a>Rechtsanwalt</a> Jane Doe": a title split from the name
+            names = split_names(_cut_names(" ".join(pieces[index + 1 : index + 3])))
+        return names
+    if _DIGITS.search(piece) and _SEPARATOR.search(piece):
+        names = _name_beside_date(piece)
+        if names:
+            return names
+    if _PREFIX.match(piece):
+        return split_names(_cut_names(piece))
+    match = _BY_IN_TEXT.search(piece)
+    if match is None or match.end() < len(piece.rstrip(" .,;:|-–—")):
+        return ()
+    return split_names(match.group(1))
+
+
+def _following(pieces: list[str], start: int) -> str:
+    """The piece at ``start``, joined with more while they are linked by "and"/","."""
+    text = pieces[start]
+    index = start + 1
+    while index + 1 < len(pieces) and _JOINER.match(pieces[index]):
+        text = f"{text} {pieces[index]} {pieces[index + 1]}"
+        index += 2
+    return text
+
+
+def _name_beside_date(piece: str) -> tuple[str, ...]:
+    """ "12.05.2020 | Jane Doe" or "Jane Doe - 12 May 2020": the name-like segment."""
+    segments = [seg.strip() for seg in _SEPARATOR.split(piece)]
+    if len(segments) > 4 or not any(_DIGITS.search(seg) for seg in segments):
+        return ()
+    for segment in segments:
+        if not _DIGITS.search(segment) and _LOOKS_LIKE_NAME.match(segment):
+            return split_names(segment)
+    return ()
+
+
+_JOINER = re.compile(r"^(?:,|&|and|und|et|y|e|en|og|och|i)$", re.IGNORECASE)
+_SEPARATOR = re.compile(r"\s[|·•–—-]\s")
+_ENDS_WITH_BY = re.compile(
+    r"(?:^|\s)(?:by|von|par|por|di|door|av|af|przez|autor(?:in)?|author|auteur|"
+    r"text|texte|texto)\s*[:：]?$",
     re.IGNORECASE,
 )
-_NAME_END = re.compile(r"\s(?:[|·•–—-]|am|on|le|el|il|op|den|\d).*$", re.IGNORECASE)
+
+
+_BARE_BY = re.compile(
+    r"^(?:by|von|par|por|door|av|af|przez|autor(?:in)?|author|auteur|autore|"
+    r"text|texte|texto|testo|written by|geschrieben von)\s*[:：]?$",
+    re.IGNORECASE,
+)
+#: Where the names of a byline end: a separator, a date, "am 3. Mai", "on Monday".
+_NAME_END = re.compile(
+    r"\s(?:[|·•–—]|-\s|\d|(?:am|on|le|el|il|op|den|at|um|le)\s+(?:\d|[A-Z]\w*(?:day|tag)\b)"
+    r"|(?:[A-Z]\w*(?:day|tag)),).*$"
+)
 
 
 def _cut_names(text: str) -> str:
@@ -231,7 +356,7 @@ def from_elements(elements: list[Tag]) -> tuple[str, ...]:
             continue
         if _NOT_NAME_CLASS.search(" ".join(tag.get("class") or [])):
             continue
-        if _in_form_or_comments(tag):
+        if in_form_or_comments(tag):
             continue
         inside = _name_inside(tag)
         if inside:

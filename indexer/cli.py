@@ -151,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc.message}\n")
         return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted: nothing of this run was committed\n")
+        done = "nothing of this run was committed" if command == "index" else "stopped"
+        sys.stderr.write(f"interrupted: {done}\n")
         return 130
 
 

@@ -57,7 +57,8 @@ _MONTH_DAY_YEAR = re.compile(
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})(?!\d)")
 _YMD_SLASH = re.compile(r"\b((?:19|20)\d\d)[/.](\d{1,2})[/.](\d{1,2})(?!\d)")
-_NUMERIC_DMY = re.compile(r"\b(\d{1,2})([./-])(\d{1,2})\2((?:19|20)\d\d)\b")
+_NUMERIC_DMY = re.compile(r"\b(\d{1,2})([./-])\s?(\d{1,2})\2\s?((?:19|20)\d\d)\b")
+_SHORT_DMY = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d.])")
 _CJK_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
@@ -153,7 +154,7 @@ _WHOLE_DATE = re.compile(
 
 def _dateutil(text: str, month_first: bool) -> datetime | None:
     numeric = _NUMERIC_DMY.search(text)
-    day_first = bool(numeric) and (numeric.group(2) != "/" or not month_first)
+    day_first = numeric is not None and (numeric.group(2) != "/" or not month_first)
     with warnings.catch_warnings():
         # an unknown zone name ("... 10:00 MEZT") only costs the offset
         warnings.simplefilter("ignore", date_parser.UnknownTimezoneWarning)
@@ -191,6 +192,9 @@ def find_date_in_text(text: str, *, month_first: bool = False) -> datetime | Non
     for match in _MONTH_DAY_YEAR.finditer(text):
         month, day, year = match.groups()
         _keep(found, match.start(), _make(int(year), MONTHS[month.lower()], int(day)))
+    for match in _SHORT_DMY.finditer(text):
+        day, month, year = map(int, match.groups())
+        _keep(found, match.start(), _make(2000 + year, month, day))
     for match in _NUMERIC_DMY.finditer(text):
         first, sep, second, year = match.groups()
         a, b = int(first), int(second)

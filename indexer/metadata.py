@@ -9,12 +9,14 @@ site selectors, structured data, meta tags, page conventions, text heuristics.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 
 from indexer import bylines
 from indexer.dates import date_from_url, find_date_in_text, parse_date
@@ -145,14 +147,44 @@ _TAG_HREF = re.compile(
     r"/(?:tags?|tagged|schlagw[oö]rter|schlagwort|stichw[oö]rter|etiquetas?|"
     r"etiqueta|tema|themen?|topics?|keywords?|mots?-cles?|argomenti|trefwoord)[/=]"
 )
+_WIDGET_CLASS = re.compile(r"widget|sidebar|tagcloud|tag-cloud|cloud|menu")
+_TAG_LABEL = re.compile(
+    r"^\s*(?:tags?|tagged|tagged with|filed under|topics?|keywords|schlagw[oö]rte|"
+    r"stichw[oö]rter|themen|mots[- ]cl[ée]s|étiquettes|etiquetas|temas|argomenti|"
+    r"trefwoorden)\b",
+    re.IGNORECASE,
+)
 _TAG_CONTAINER = re.compile(
-    r"(?:^|[\s_-])(?:tags?|tag-?list|tagcloud|post-?tags|entry-?tags|keywords|"
+    r"(?:^|[\s_-])(?:tags?|tag-?list|post-?tags|entry-?tags|keywords|"
     r"schlagw|stichw|etiquetas|topics)(?:$|[\s_-])"
 )
 _META_AUTHOR_LIKE = re.compile(r"[:._]author(?:_?name)?$|^author_?name$")
 _AUTHOR_HREF = re.compile(
     r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|autori|writers?|journalists?|"
     r"columnists?|contributors?|profiles?/authors?)/[^/?#]+/?(?:$|[?#])"
+)
+_DATE_LABEL = re.compile(
+    r"^(?:date|datum|fecha|data|published|publication date|posted|posted on|"
+    r"veröffentlicht(?: am)?|erschienen(?: am)?|publié le|publicado(?: el)?|"
+    r"pubblicato(?: il)?|gepubliceerd(?: op)?|stand)\s*[:：]?$",
+    re.IGNORECASE,
+)
+_LABEL_TAGS = frozenset(
+    {
+        "strong",
+        "b",
+        "em",
+        "i",
+        "span",
+        "small",
+        "h4",
+        "h5",
+        "h6",
+        "dt",
+        "th",
+        "p",
+        "div",
+    }
 )
 _HREF_HINT = re.compile(
     f"(?P<tag>{_TAG_HREF.pattern})|(?P<author>{_AUTHOR_HREF.pattern})"
@@ -216,12 +248,18 @@ class PageContext:
         itemprops: Microdata elements by lower-cased ``itemprop`` name.
         links: ``<link>`` hrefs by lower-cased ``rel`` value.
         h1s: The ``<h1>`` elements.
+        h2s: The first three ``<h2>`` elements (headline of pages without ``<h1>``).
         times: The ``<time>`` elements.
         rel_authors: ``<a rel=author>`` elements.
         tag_links: ``<a rel=tag>`` and links to tag pages inside tag containers.
         bylines: Elements whose class/id marks an author or byline.
         date_nodes: Elements whose class/id marks a date.
         positions: Document-order index of each h1 and date element (by ``id()``).
+        author_labels: Small elements reading just "Author:", "Autor:", "By"...
+        date_labels: Small elements reading just "Date:", "Datum:", "Published:"...
+        person_items: Microdata items typed schema.org ``Person``.
+        category_links: ``<a rel=category>`` links (WordPress categories).
+        breadcrumbs: Breadcrumb containers (class/id ``breadcrumb``, ``crumbs``).
         html_lang: The ``lang`` attribute of ``<html>``.
         title_tag: The text of ``<title>``.
     """
@@ -234,12 +272,18 @@ class PageContext:
     itemprops: dict[str, list[Tag]] = field(default_factory=dict)
     links: dict[str, list[str]] = field(default_factory=dict)
     h1s: list[Tag] = field(default_factory=list)
+    h2s: list[Tag] = field(default_factory=list)
     times: list[Tag] = field(default_factory=list)
     rel_authors: list[Tag] = field(default_factory=list)
     tag_links: list[Tag] = field(default_factory=list)
     bylines: list[Tag] = field(default_factory=list)
     date_nodes: list[Tag] = field(default_factory=list)
     positions: dict[int, int] = field(default_factory=dict)
+    author_labels: list[Tag] = field(default_factory=list)
+    date_labels: list[Tag] = field(default_factory=list)
+    person_items: list[Tag] = field(default_factory=list)
+    category_links: list[Tag] = field(default_factory=list)
+    breadcrumbs: list[Tag] = field(default_factory=list)
     html_lang: str | None = None
     title_tag: str | None = None
 
@@ -294,49 +338,64 @@ def build_context(
     for position, tag in enumerate(soup.find_all(True)):
         name = tag.name
         attrs = tag.attrs
-        if name == "meta":
-            _add_meta(ctx, tag)
-        elif name == "script":
+        if name == "script":
             kind = attrs.get("type")
             if isinstance(kind, str) and "ld+json" in kind.lower():
                 scripts.append(tag.string or tag.get_text())
-        elif name == "link":
-            _add_link(ctx, tag)
-        elif name == "h1":
-            ctx.h1s.append(tag)
-            ctx.positions[id(tag)] = position
-        elif name == "time":
-            ctx.times.append(tag)
-        elif name == "a":
-            _add_anchor(ctx, tag)
-        elif name == "title" and ctx.title_tag is None:
-            ctx.title_tag = clean_text(tag.get_text())
-        elif name == "html":
-            lang = attrs.get("lang") or attrs.get("xml:lang")
-            ctx.html_lang = lang if isinstance(lang, str) else None
+            continue
+        _visit_named(ctx, tag, position)
+        item_type = attrs.get("itemtype")
+        if isinstance(item_type, str) and item_type.endswith("/Person"):
+            ctx.person_items.append(tag)
         if "itemprop" in attrs:
             props = attrs["itemprop"]
             for prop in props if isinstance(props, list) else str(props).split():
                 ctx.itemprops.setdefault(prop.lower(), []).append(tag)
-        if ("class" in attrs or "id" in attrs) and name not in (
-            "meta",
-            "script",
-            "link",
-        ):
+        if ("class" in attrs or "id" in attrs) and name not in ("meta", "link"):
             marks = _class_id(tag).lower()
             hints = seen.get(marks)
             if hints is None:
                 hints = seen[marks] = (
                     bool(bylines.BYLINE_CLASS.search(marks)),
-                    bool(_DATE_HINT.search(marks)),
+                    bool(_DATE_HINT.search(marks)) and "comment" not in marks,
                 )
             if hints[0]:
                 ctx.bylines.append(tag)
+            if "crumb" in marks and len(ctx.breadcrumbs) < 3:
+                ctx.breadcrumbs.append(tag)
             if hints[1]:
                 ctx.date_nodes.append(tag)
                 ctx.positions[id(tag)] = position
     ctx.ld = JsonLd(scripts)
     return ctx
+
+
+def _visit_named(ctx: PageContext, tag: Tag, position: int) -> None:
+    """File ``tag`` under the context list its element name belongs to."""
+    name = tag.name
+    if name == "meta":
+        _add_meta(ctx, tag)
+    elif name == "link":
+        _add_link(ctx, tag)
+    elif name == "h1" or name == "h2" and len(ctx.h2s) < 3:
+        (ctx.h1s if name == "h1" else ctx.h2s).append(tag)
+        ctx.positions[id(tag)] = position
+    elif name == "time":
+        ctx.times.append(tag)
+    elif name in _LABEL_TAGS and len(tag.contents) == 1:
+        text = tag.string
+        if text is not None and len(text) <= 100:
+            if bylines.is_label(text):
+                ctx.author_labels.append(tag)
+            elif len(text) <= 30 and _DATE_LABEL.match(text.strip()):
+                ctx.date_labels.append(tag)
+    elif name == "a":
+        _add_anchor(ctx, tag)
+    elif name == "title" and ctx.title_tag is None:
+        ctx.title_tag = clean_text(tag.get_text())
+    elif name == "html":
+        lang = tag.get("lang") or tag.get("xml:lang")
+        ctx.html_lang = lang if isinstance(lang, str) else None
 
 
 def _add_meta(ctx: PageContext, tag: Tag) -> None:
@@ -346,8 +405,10 @@ def _add_meta(ctx: PageContext, tag: Tag) -> None:
     content = tag.get("content")
     if isinstance(key, list):
         key = " ".join(key)
+    if isinstance(key, str) and key[:3].lower() in ("dc:", "dct"):
+        key = key.replace(":", ".", 1)  # dc:creator, dcterms:created
     if isinstance(key, str) and isinstance(content, str):
-        content = clean_text(content)
+        content = clean_text(html.unescape(content) if "&" in content else content)
         if content:
             ctx.meta.setdefault(key.strip().lower(), []).append(content)
 
@@ -367,16 +428,50 @@ def _add_anchor(ctx: PageContext, tag: Tag) -> None:
     hint = _HREF_HINT.search(href.lower()) if isinstance(href, str) else None
     if "author" in rels or hint is not None and hint.group("author"):
         ctx.rel_authors.append(tag)
-    if "tag" in rels:
+    if "category" in rels:
+        ctx.category_links.append(tag)  # WordPress: rel="category tag"
+    elif "tag" in rels and not _in_widget(tag):
         ctx.tag_links.append(tag)
-        return
-    if hint is not None and hint.group("tag"):
-        for parent in tag.parents:
-            if parent.name in ("body", "html", "[document]"):
-                break
-            if _TAG_CONTAINER.search(_class_id(parent).lower()):
-                ctx.tag_links.append(tag)
-                break
+    elif hint is not None and hint.group("tag") and _in_tag_list(tag):
+        ctx.tag_links.append(tag)
+
+
+def _in_widget(tag: Tag) -> bool:
+    """Whether ``tag`` sits in a sidebar/footer widget (a site-wide tag cloud)."""
+    for parent in tag.parents:
+        if parent.name in ("body", "html", "[document]"):
+            return False
+        if parent.name in ("aside", "nav"):
+            return True
+        if _WIDGET_CLASS.search(_class_id(parent).lower()):
+            return True
+    return False
+
+
+def _in_tag_list(tag: Tag) -> bool:
+    """Whether a link to a tag page sits in the article's tag list: a container
+    classed as tags, or one whose text starts "Tags:", "Filed under", "Schlagworte"."""
+    for depth, parent in enumerate(tag.parents):
+        if depth > 4 or parent.name in ("body", "html", "[document]"):
+            return False
+        marks = _class_id(parent).lower()
+        if _WIDGET_CLASS.search(marks):
+            return False
+        if _TAG_CONTAINER.search(marks):
+            return not _in_widget(parent)
+        first = next(
+            (
+                c
+                for c in parent.children
+                if not isinstance(c, Tag) and c.strip() or isinstance(c, Tag)
+            ),
+            None,
+        )
+        if first is not None and _TAG_LABEL.match(
+            first.get_text(" ", strip=True) if isinstance(first, Tag) else str(first)
+        ):
+            return not _in_widget(parent)
+    return False
 
 
 # ---------------------------------------------------------------- title
@@ -392,7 +487,7 @@ def _site_names(ctx: PageContext) -> list[str]:
     publisher = ctx.ld.first_text("publisher")
     if publisher:
         names.append(publisher)
-    host = urlsplit(ctx.url or "").hostname or ""
+    host = urlsplit(_page_url(ctx) or "").hostname or ""
     label = host.removeprefix("www.").split(".")[0] if host else ""
     if label:
         names.append(label)
@@ -400,7 +495,7 @@ def _site_names(ctx: PageContext) -> list[str]:
 
 
 def strip_site_name(title: str, site_names: list[str]) -> str:
-    """Remove a leading/trailing site name segment (`` | Site``, ``Site - ``) from a title.
+    """Remove a leading/trailing site name segment (`` | Site``, ``Site - ``).
 
     A trailing segment after ``|`` is always dropped when the rest is long enough; other
     separators only when the segment matches a known site name.
@@ -482,19 +577,11 @@ def extract_title(soup: BeautifulSoup, ctx: PageContext) -> str | None:
         references.extend(ctx.meta.get(name, [])[:1])
     if ctx.title_tag:
         references.append(ctx.title_tag)
-    h1_texts = [clean_text(h.get_text(" ", strip=True)) for h in ctx.h1s[:6]]
+    h1_texts = [_h1_headline(h, sites) for h in ctx.h1s[:6]]
     h1_texts = [t for t in h1_texts if 2 <= len(t) <= 300]
-    norm_refs = [_normal(r) for r in references]
+    norm_refs = [_normal(strip_site_name(r, sites)) for r in references]
     for text in h1_texts:
-        norm = _normal(text)
-        if norm and any(
-            ref == norm
-            or ref.startswith(norm)
-            and len(norm) >= 15
-            or norm in ref
-            and len(norm) >= 20
-            for ref in norm_refs
-        ):
+        if _agrees(_normal(text), norm_refs):
             return text
     for ref in references:
         cleaned = strip_site_name(ref, sites)
@@ -503,6 +590,57 @@ def extract_title(soup: BeautifulSoup, ctx: PageContext) -> str | None:
     if h1_texts:
         return h1_texts[0]
     return None
+
+
+def _agrees(norm: str, refs: list[str]) -> bool:
+    """Whether a normalised ``<h1>`` text agrees with one of the meta titles."""
+    for ref in refs:
+        if not norm or not ref:
+            continue
+        if ref == norm or len(norm) >= 15 and ref.startswith(norm):
+            return True
+        if len(norm) >= 20 and norm in ref or len(ref) >= 20 and ref in norm:
+            return True
+    return False
+
+
+def _h1_headline(h1: Tag, sites: list[str]) -> str:
+    """The headline text of an ``<h1>``: without a leading kicker element
+    (``<span class=kicker>Topic</span> Headline``) or a trailing site name."""
+    parts = [
+        c
+        for c in h1.children
+        if isinstance(c, Tag) or isinstance(c, NavigableString) and c.strip()
+    ]
+    marked = [
+        c
+        for c in parts
+        if isinstance(c, Tag)
+        and (c.get("itemprop") == "headline" or _HEADLINE_CLASS.search(_class_id(c)))
+    ]
+    if len(parts) >= 2 and len(marked) == 1:
+        return clean_text(marked[0].get_text(" ", strip=True))
+    full = clean_text(h1.get_text(" ", strip=True))
+    first = parts[0] if parts else None
+    if (
+        len(parts) >= 2
+        and isinstance(first, Tag)
+        and first.name in ("span", "div", "small", "p", "em", "strong", "i", "b")
+        and (
+            first.name in ("div", "small", "p")
+            or first.get("class") is not None
+            or isinstance(parts[1], Tag)
+            and parts[1].name == "br"
+        )
+    ):
+        kicker = clean_text(first.get_text(" ", strip=True))
+        rest = full[len(kicker) :].strip() if full.startswith(kicker) else ""
+        if 1 <= len(kicker.split()) <= 8 and len(rest.split()) >= 2:
+            full = rest
+    return strip_site_name(full, sites) if " | " in full else full
+
+
+_HEADLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:headline|title)(?:$|\s)", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- authors
@@ -531,16 +669,39 @@ def extract_authors(soup: BeautifulSoup, ctx: PageContext) -> tuple[str, ...]:
         if names:
             return names
     sites = _site_names(ctx)
-    persons, orgs = ctx.ld.people("author")
+    persons, orgs, typed = ctx.ld.people("author")
     fallback: tuple[str, ...] = ()
-    for stage in _AUTHOR_STAGES:
+    for index, stage in enumerate(_AUTHOR_STAGES):
         names = stage(ctx, persons)
         if not names:
             continue
-        if not any(_is_site_segment(n, sites) for n in names):
-            return names
+        kept = [
+            n
+            for n in names
+            if n.casefold() in typed
+            or not _is_site_segment(n, sites)
+            and not bylines.looks_like_org(n)
+        ]
+        if len(kept) == len(names) or any(len(n.split()) >= 2 for n in kept):
+            return _expand_first_names(tuple(kept), ctx, persons, index)
         fallback = fallback or names
     return fallback or bylines.clean_names(orgs)
+
+
+def _expand_first_names(
+    names: tuple[str, ...], ctx: PageContext, persons: list[str], index: int
+) -> tuple[str, ...]:
+    """A lone first name ("Nils") replaced by the full name a later stage finds
+    ("Nils Pickert", e.g. from the author box)."""
+    if len(names) != 1 or " " in names[0]:
+        return names
+    first = names[0].casefold()
+    for stage in _AUTHOR_STAGES[index + 1 :]:
+        for name in stage(ctx, persons):
+            words = name.split()
+            if len(words) >= 2 and words[0].casefold() == first:
+                return (name,)
+    return names
 
 
 def _authors_jsonld(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
@@ -565,6 +726,19 @@ def _authors_meta(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
     return ()
 
 
+def _authors_person_items(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for tag in ctx.person_items[:10]:
+        before = tag.previous_sibling
+        # only a Person introduced as the author: "Von <span itemscope ...>"
+        if isinstance(before, NavigableString) and bylines.ends_with_by(before):
+            name = tag.find(None, {"itemprop": "name"})
+            value = itemprop_value(name) if isinstance(name, Tag) else None
+            if value:
+                out.append(value)
+    return bylines.clean_names(out)
+
+
 def _authors_links(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
     return bylines.clean_names(
         clean_text(a.get_text(" ", strip=True)) for a in ctx.rel_authors
@@ -575,11 +749,44 @@ def _authors_bylines(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
     return bylines.from_elements(ctx.bylines)
 
 
+def _authors_labels(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
+    for label in ctx.author_labels[:5]:
+        if bylines.in_form_or_comments(label):
+            continue
+        names = bylines.from_pieces(_text_pieces(label, 120))
+        if names:
+            return names
+    return ()
+
+
 def _authors_text(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
     headline = _headline_element(ctx)
     if headline is None:
         return ()
-    return bylines.from_pieces(_text_pieces(headline, 400 + len(headline.get_text())))
+    own = sum(1 for _ in headline.stripped_strings)
+    pieces = _text_pieces(headline, 400 + len(headline.get_text()))
+    return bylines.from_pieces(pieces[own:])
+
+
+def _authors_inline_labels(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
+    """ "Autor: Jane Doe" as a bare text node inside mixed content (last resort,
+    so the extra pass over the page's strings runs only when nothing else worked)."""
+    for string in ctx.soup.find_all(string=bylines.TEXT_LABEL, limit=3):
+        parent = string.parent
+        if parent is None or parent.name in ("script", "style", "title", "option"):
+            continue
+        if bylines.in_form_or_comments(parent):
+            continue
+        pieces = [string.strip()]
+        for element in string.next_elements:
+            if type(element) is NavigableString and element.strip():
+                pieces.append(element.strip())
+                if len(pieces) >= 4:
+                    break
+        names = bylines.from_pieces(pieces)
+        if names:
+            return names
+    return ()
 
 
 _AUTHOR_STAGES = (
@@ -588,13 +795,18 @@ _AUTHOR_STAGES = (
     _authors_meta,
     _authors_links,
     _authors_bylines,
+    _authors_labels,
+    _authors_person_items,
     _authors_text,
+    _authors_inline_labels,
 )
 
 
 def _microdata_authors(ctx: PageContext) -> list[str]:
     out: list[str] = []
     for tag in ctx.itemprops.get("author", []) + ctx.itemprops.get("creator", []):
+        if bylines.in_form_or_comments(tag):
+            continue
         item_type = tag.get("itemtype")
         if isinstance(item_type, str) and "organization" in item_type.lower():
             continue
@@ -643,7 +855,7 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
     found = _time_elements(ctx, month_first)
     if found:
         return _localize(found, ctx)
-    found = date_from_url(ctx.url) or date_from_url(_canonical(ctx))
+    found = date_from_url(ctx.url) or date_from_url(_page_url(ctx))
     if found:
         return found
     found = _date_in_text(ctx, month_first)
@@ -686,7 +898,7 @@ def _localize(found: datetime, ctx: PageContext) -> datetime:
     """
     if found.utcoffset():
         return found
-    url_date = date_from_url(ctx.url) or date_from_url(_canonical(ctx))
+    url_date = date_from_url(ctx.url) or date_from_url(_page_url(ctx))
     if url_date is not None:
         days = (found.date() - url_date.date()).days
         # a local date west of UTC shows as the next UTC day before ~10:00, east of
@@ -711,14 +923,14 @@ def _headline_element(ctx: PageContext) -> Tag | None:
     if ctx.title_tag:
         refs.append(_normal(ctx.title_tag))
     fallback: Tag | None = None
-    for h1 in ctx.h1s[:6]:
+    for h1 in ctx.h1s[:6] or ctx.h2s:
         norm = _normal(h1.get_text(" ", strip=True))
         if len(norm) < 8:
             continue
         if any(norm in ref for ref in refs):
             return h1
         fallback = fallback or h1
-    return fallback
+    return fallback if ctx.h1s else None
 
 
 def _text_after(tag: Tag, limit: int) -> str:
@@ -745,28 +957,39 @@ def _text_pieces(tag: Tag, limit: int) -> list[str]:
 
 
 def _date_in_text(ctx: PageContext, month_first: bool) -> datetime | None:
-    """A date written in the text: date elements after the headline, the text right
-    after the headline, then any date element."""
+    """A date written in the text.
+
+    Order: date-marked elements after the headline; the text right after the
+    headline; a "Date:"/"Datum:"/"Published:" label's following text; any
+    date-marked element; byline elements (which often carry the date).
+    """
     headline = _headline_element(ctx)
     start = ctx.positions.get(id(headline), -1) if headline is not None else -1
     later = [n for n in ctx.date_nodes if ctx.positions[id(n)] > start]
-    for nodes in (later[:12], None, ctx.date_nodes[:30]):
-        if nodes is None:
-            if headline is None:
-                continue
-            after = _text_after(headline, 300 + len(headline.get_text()))
-            found = find_date_in_text(after, month_first=month_first)
+    found = _date_in_nodes(later[:12], month_first)
+    if found:
+        return found
+    if headline is not None:
+        after = _text_after(headline, 300 + len(headline.get_text()))
+        found = find_date_in_text(after, month_first=month_first)
+        if found:
+            return found
+    for label in ctx.date_labels[:5]:
+        found = find_date_in_text(_text_after(label, 80), month_first=month_first)
+        if found:
+            return found
+    return _date_in_nodes(ctx.date_nodes[:30] + ctx.bylines[:10], month_first)
+
+
+def _date_in_nodes(nodes: list[Tag], month_first: bool) -> datetime | None:
+    for node in nodes:
+        if node.name in ("body", "html", "article", "main", "section", "input"):
+            continue
+        text = clean_text(node.get_text(" ", strip=True))
+        if 6 <= len(text) <= 200:
+            found = find_date_in_text(text, month_first=month_first)
             if found:
                 return found
-            continue
-        for node in nodes:
-            if node.name in ("body", "html", "article", "main", "section", "input"):
-                continue
-            text = clean_text(node.get_text(" ", strip=True))
-            if 6 <= len(text) <= 200:
-                found = find_date_in_text(text, month_first=month_first)
-                if found:
-                    return found
     return None
 
 
@@ -918,7 +1141,34 @@ def extract_section(soup: BeautifulSoup, ctx: PageContext) -> str | None:
         text = itemprop_value(tag)
         if text:
             return text
-    return ctx.first_meta(META_SECTION)
+    value = ctx.first_meta(META_SECTION)
+    if value:
+        return value
+    for link in ctx.category_links:
+        text = clean_text(link.get_text(" ", strip=True))
+        if text and not _in_widget(link):
+            return text
+    return _breadcrumb_section(ctx)
+
+
+def _breadcrumb_section(ctx: PageContext) -> str | None:
+    """The last link of the breadcrumb trail that is neither "Home" nor the page."""
+    for crumbs in ctx.breadcrumbs:
+        links = [
+            clean_text(a.get_text(" ", strip=True))
+            for a in crumbs.find_all("a", limit=8)
+        ]
+        links = [t for t in links if t and len(t) <= 40 and not _HOME.match(t)]
+        if links:
+            return links[-1]
+    return None
+
+
+_HOME = re.compile(
+    r"^(?:home|startseite|start|accueil|inicio|portada|home ?page|homepage|hjem|hem|"
+    r"strona główna|главная|anasayfa)$",
+    re.IGNORECASE,
+)
 
 
 def extract_description(soup: BeautifulSoup, ctx: PageContext) -> str | None:
@@ -971,6 +1221,11 @@ def extract_language(soup: BeautifulSoup | None, ctx: PageContext) -> str | None
     return None
 
 
+def _page_url(ctx: PageContext) -> str | None:
+    """The page's URL: the one given, else the declared canonical URL."""
+    return ctx.url or extract_canonical_url(None, ctx)
+
+
 def _canonical(ctx: PageContext) -> str | None:
     for href in ctx.links.get("canonical", []):
         if href.startswith(("http://", "https://", "/")):
@@ -978,7 +1233,7 @@ def _canonical(ctx: PageContext) -> str | None:
     return None
 
 
-def extract_canonical_url(soup: BeautifulSoup, ctx: PageContext) -> str | None:
+def extract_canonical_url(soup: BeautifulSoup | None, ctx: PageContext) -> str | None:
     """The page's declared canonical URL.
 
     Fallback order: ``<link rel=canonical>`` (resolved against the page URL);

@@ -10,7 +10,8 @@ Bad input is refused with ``ParseError(source, reason)``, one clear reason each:
 - ``binary file (not HTML)``: NUL bytes or many control characters at the start, or
   a known binary signature (PDF, images, archives);
 - ``unparseable markup``: the parser gave up;
-- ``no article text``: the body holds fewer than ``MIN_BODY_WORDS`` words.
+- ``no article text``: the body holds fewer than ``MIN_BODY_WORDS`` (10) words and
+  fewer than ``MIN_BODY_CHARS`` (80) characters.
 
 Broken markup is not an error: lxml repairs it the way browsers do.
 """
@@ -34,8 +35,10 @@ from search import schema
 
 #: Pages larger than this once decompressed are refused (not truncated).
 MAX_PAGE_BYTES = 20 * 1024 * 1024
-#: A body with fewer words than this is "no article text".
+#: A body with fewer words than this, and fewer than ``MIN_BODY_CHARS`` characters
+#: (Chinese or Japanese text has no spaces between words), is "no article text".
 MIN_BODY_WORDS = 10
+MIN_BODY_CHARS = 80
 #: A summary taken from the body is its first paragraph, cut at a word boundary when
 #: longer than this (a page whose first "paragraph" is a whole unbroken text).
 SUMMARY_CHARS = 1000
@@ -52,7 +55,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-#: ``<meta charset=...>`` and ``<meta http-equiv=Content-Type content="...; charset=...">``.
+#: ``<meta charset=...>`` and ``<meta http-equiv=... content="...; charset=...">``.
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
 #: Single-byte labels that browsers read as windows-1252 (WHATWG encoding standard).
 _AS_CP1252 = frozenset(
@@ -161,8 +164,8 @@ def parse_html(
     Fields: ``id`` is the declared canonical URL, else ``doc_id``; ``url`` the
     canonical URL ("" when none); ``title`` the metadata headline, else the page's
     first ``<h1>``/``<h2>``; ``summary`` the description, else the body's first
-    paragraph (cut near ``SUMMARY_CHARS`` characters when longer); ``content_hash`` hashes ``data``
-    as given.
+    paragraph (cut near ``SUMMARY_CHARS`` characters when longer); ``content_hash``
+    hashes ``data`` as given.
 
     Args:
         data: The page bytes (gzip-compressed bytes are inflated here too).
@@ -183,7 +186,7 @@ def parse_html(
     soup = make_soup(text, source)
     meta = extract_metadata(soup, site=site)
     body = extract_body(soup, site=site)
-    if len(body.split()) < MIN_BODY_WORDS:
+    if len(body.split()) < MIN_BODY_WORDS and len(body) < MIN_BODY_CHARS:
         raise ParseError(source, "no article text")
     canonical = meta.canonical_url or ""
     return Article(

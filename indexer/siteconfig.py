@@ -56,7 +56,9 @@ def load_site_config(path: Path) -> SiteConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SiteConfigError(f"cannot read site config {path}: {exc.strerror}") from None
+        raise SiteConfigError(
+            f"cannot read site config {path}: {exc.strerror}"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SiteConfigError(f"site config {path} is not valid TOML: {exc}") from None
     table = data.get("selectors", data)
@@ -70,7 +72,7 @@ def load_site_config(path: Path) -> SiteConfig:
         )
     values: dict[str, tuple[str, ...]] = {}
     for key in SELECTOR_KEYS:
-        raw = table.get(key, ())
+        raw = table.get(key, [])
         if isinstance(raw, str):
             raw = [raw]
         if not isinstance(raw, list) or not all(isinstance(s, str) for s in raw):

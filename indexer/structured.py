@@ -1,4 +1,4 @@
-"""Structured data of a page: JSON-LD nodes (incl. ``@graph``) and microdata ``itemprop``s."""
+"""Structured data of a page: JSON-LD nodes (with ``@graph``) and microdata."""
 
 from __future__ import annotations
 
@@ -127,10 +127,15 @@ class JsonLd:
                 return text
         return None
 
-    def people(self, key: str = "author") -> tuple[list[str], list[str]]:
-        """Names under ``key`` of the article nodes: (persons or untyped, organizations)."""
+    def people(self, key: str = "author") -> tuple[list[str], list[str], set[str]]:
+        """Names under ``key`` of the article nodes.
+
+        Returns:
+            (persons and untyped names, organisations, names typed ``Person``).
+        """
         persons: list[str] = []
         orgs: list[str] = []
+        typed: set[str] = set()
         for value in self.values(key):
             items = value if isinstance(value, list) else [value]
             for item in items:
@@ -138,18 +143,27 @@ class JsonLd:
                 if isinstance(item, str):
                     persons.append(item)
                 elif isinstance(item, dict):
-                    name = item.get("name")
-                    if isinstance(name, list):
-                        name = next((n for n in name if isinstance(n, str)), None)
-                    if not isinstance(name, str):
-                        given, family = item.get("givenName"), item.get("familyName")
-                        if isinstance(given, str) and isinstance(family, str):
-                            name = f"{given} {family}"
-                    if isinstance(name, str):
-                        (orgs if node_types(item) & ORG_TYPES else persons).append(name)
+                    name = _person_name(item)
+                    if name is None:
+                        continue
+                    kinds = node_types(item)
+                    (orgs if kinds & ORG_TYPES else persons).append(name)
+                    if kinds & PERSON_TYPES:
+                        typed.add(name.casefold())
             if persons or orgs:
                 break
-        return persons, orgs
+        return persons, orgs, typed
+
+
+def _person_name(item: dict[str, Any]) -> str | None:
+    name = item.get("name")
+    if isinstance(name, list):
+        name = next((n for n in name if isinstance(n, str)), None)
+    if not isinstance(name, str):
+        given, family = item.get("givenName"), item.get("familyName")
+        if isinstance(given, str) and isinstance(family, str):
+            name = f"{given} {family}"
+    return name if isinstance(name, str) else None
 
 
 def texts(value: Any) -> list[str]:
@@ -176,7 +190,7 @@ def itemprop_value(tag: Tag) -> str | None:
     if tag.name == "meta":
         return None
     if tag.get("itemscope") is not None:
-        name = tag.find(attrs={"itemprop": "name"})
+        name = tag.find(None, {"itemprop": "name"})
         if isinstance(name, Tag):
             return itemprop_value(name)
     text = tag.get_text(" ", strip=True)

@@ -10,15 +10,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import traceback
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer.errors import ParseError
+from indexer.errors import IndexerError, ParseError
 from indexer.siteconfig import EMPTY, SiteConfig
 from indexer.sources import read_page
 from search import schema
@@ -119,6 +122,9 @@ def parse_pages(
 
     Yields:
         One result per task, in order.
+
+    Raises:
+        IndexerError: A worker process died (killed, or out of memory).
     """
     workers = worker_count(jobs)
     if workers <= 1 or len(tasks) < MIN_PARALLEL_PAGES:
@@ -127,25 +133,58 @@ def parse_pages(
         return
     chunks = [tasks[i : i + CHUNK_SIZE] for i in range(0, len(tasks), CHUNK_SIZE)]
     workers = min(workers, len(chunks))
-    with ProcessPoolExecutor(
+    window: deque[Future[list[PageResult]]] = deque()
+    pending = iter(chunks)
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_mp_context(),
         initializer=_init_worker,
         initargs=(site,),
-    ) as pool:
-        window: deque[Future[list[PageResult]]] = deque()
-        pending = iter(chunks)
-        try:
+    )
+    broken = False
+    try:
+        # The first submits start the processes, which inherit the signal mask:
+        # with SIGINT blocked, a Ctrl-C is this process's alone to handle.
+        with _sigint_blocked():
             for chunk in _take(pending, workers * CHUNKS_PER_WORKER):
                 window.append(pool.submit(_parse_chunk, chunk))
-            while window:
-                results = window.popleft().result()
-                for chunk in _take(pending, 1):
-                    window.append(pool.submit(_parse_chunk, chunk))
-                yield from results
-        finally:
-            for future in window:
-                future.cancel()
+        while window:
+            results = window.popleft().result()
+            for chunk in _take(pending, 1):
+                window.append(pool.submit(_parse_chunk, chunk))
+            yield from results
+    except BrokenProcessPool:  # from result() or from submit()
+        broken = True
+        raise IndexerError(
+            "a parser process died (killed, or out of memory): the run was "
+            "stopped; --jobs 1 parses in-process"
+        ) from None
+    finally:
+        # A broken pool fails its futures and ends its processes itself (cancelling
+        # or waiting then can trip CPython's executor thread); otherwise drop the
+        # chunks not yet started and let the running ones finish.
+        pool.shutdown(wait=not broken, cancel_futures=not broken)
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread while worker processes are started.
+
+    Processes inherit the signal mask, so the workers (and the forkserver) never
+    get the terminal's Ctrl-C and die half-way; a Ctrl-C that arrives meanwhile is
+    delivered to this process when the mask is restored.
+    """
+    if (
+        not hasattr(signal, "pthread_sigmask")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _take(items: Iterator[Sequence[PageTask]], n: int) -> list[Sequence[PageTask]]:

@@ -1,4 +1,4 @@
-"""BM25F proper: one word searched in several fields, its frequencies added before saturation.
+"""BM25F proper: one word in several fields, frequencies summed before saturation.
 
 Whoosh scores ``Or([Term("title", w, boost=3), Term("body", w)])`` as the sum of two
 BM25 scores, so a word in the title counts up to four times as much as the same word
@@ -128,34 +128,42 @@ class BM25FMatcher(matching.Matcher):  # type: ignore[misc]
         self._k1 = k1
         self._reader = reader
         self._active = [s for s in subs if s.m.is_active()]
+        self._id = min(s.m.id() for s in self._active) if self._active else -1
+
+    def _settle(self) -> None:
+        self._active = active = [s for s in self._active if s.m.is_active()]
+        if len(active) == 1:
+            self._id = active[0].m.id()
+        elif active:
+            self._id = min(s.m.id() for s in active)
 
     def is_active(self) -> bool:
         return bool(self._active)
 
     def id(self) -> int:
-        return min(s.m.id() for s in self._active)
+        return self._id
 
     def next(self) -> bool:
-        current = self.id()
+        current = self._id
         for s in self._active:
             if s.m.id() == current:
                 s.m.next()
-        self._active = [s for s in self._active if s.m.is_active()]
+        self._settle()
         return False
 
     def skip_to(self, target: int) -> bool:
         for s in self._active:
             if s.m.id() < target:
                 s.m.skip_to(target)
-        self._active = [s for s in self._active if s.m.is_active()]
+        self._settle()
         return False
 
     def weight(self) -> float:
-        current = self.id()
+        current = self._id
         return float(sum(s.m.weight() for s in self._active if s.m.id() == current))
 
     def score(self) -> float:
-        current = self.id()
+        current = self._id
         tf = 0.0
         dfl = self._reader.doc_field_length
         for s in self._active:

@@ -9,17 +9,14 @@ result pages) is computed once per index generation and shared by the threads.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import query as wq
 from whoosh.index import LockError
 
 from search import schema
@@ -29,88 +26,22 @@ from search.errors import (
     IndexLockedError,
     IndexUnavailableError,
     InvalidDocumentError,
-    QueryError,
 )
-from search.facets import FacetIndex, bitmask, bitset, docnums
-from search.highlight import Highlighter
 from search.index import open_index
 from search.models import Hit, SearchRequest, SearchResult, Suggestion
-from search.query import (
-    BuiltQuery,
-    build_plain,
-    parse_plain,
-    parse_raw,
-    query_terms,
-)
-from search.ranking import (
-    PROXIMITY_CANDIDATES,
-    PROXIMITY_WEIGHT,
-    Collected,
-    ReaderBM25F,
-    collect,
-    coverage,
-    proximity,
-    recency_factor,
-)
-from search.bm25f import FieldedTerm
-from search.related import key_terms, related_query
+from search.postings import SegmentCache, segment_key
+from search.ranking import ReaderBM25F
+from search.related import related_hits
+from search.searching import Generation, RequestRun
 from search.suggest import TitleIndex, suggest
-from search.vocab import ReaderVocabulary, SpellVocab, correct_words
 from search.writing import committing_writer
 
 logger = logging.getLogger(__name__)
 
-#: Pseudo-relevance feedback for long questions: documents and words taken...
-PRF_DOCS = 8
-PRF_TERMS = 10
-#: ...and the weight of those words relative to the reader's.
-PRF_WEIGHT = 0.3
-#: BM25 parameters (the literature's defaults).
+#: BM25 parameters, tuned on the Cranfield development queries (k1 above the
+#: textbook 1.2: repeated words in a field keep counting for longer).
 BM25_B = 0.9
 BM25_K1 = 3.0
-#: Below this many results, a spelling correction is looked for.
-DID_YOU_MEAN_BELOW = 3
-#: In the fallback, a document must match at least this share of the words...
-FALLBACK_MIN_SHARE = 0.0
-#: ...and its score is multiplied by (matched / words) ** FALLBACK_COORD.
-FALLBACK_COORD = 3.0
-
-
-@dataclass(slots=True)
-class _Filters:
-    """Filter bitsets of a request (None: the filter is not set)."""
-
-    by_facet: dict[str, int]
-    dates: int | None
-
-    def combined(self, live: int, skip: str | None = None) -> int:
-        """Documents passing every filter except the facet ``skip``."""
-        bits = live
-        for name, fbits in self.by_facet.items():
-            if name != skip:
-                bits &= fbits
-        if self.dates is not None:
-            bits &= self.dates
-        return bits
-
-
-class _Generation:
-    """What is computed once per index generation, shared by all threads."""
-
-    def __init__(self, generation: int, reader: Any) -> None:
-        self.generation = generation
-        self.facets = FacetIndex(reader)
-        self.lock = threading.Lock()
-        self._vocab: SpellVocab | None = None
-        self.titles: TitleIndex | None = None
-        self.related: LRUCache[list[Hit]] = LRUCache(1024)
-
-    def vocab(self, reader: Any) -> SpellVocab:
-        if self._vocab is None:
-            with self.lock:
-                if self._vocab is None:
-                    self._vocab = SpellVocab(reader)
-        return self._vocab
 
 
 class SearchEngine:
@@ -137,11 +68,13 @@ class SearchEngine:
         self.writer_timeout = writer_timeout
         self.refresh_interval = refresh_interval
         self._local = threading.local()
-        self._gens: dict[int, _Generation] = {}
+        self._gens: dict[int, Generation] = {}
         self._gens_lock = threading.Lock()
         self._min_generation = -1
         self._cache: LRUCache[SearchResult] = LRUCache(cache_size)
         self._title_builder: threading.Thread | None = None
+        self._segments = SegmentCache()
+        self._warmer: threading.Thread | None = None
         self._closed = False
 
     # --- searchers and generations ------------------------------------------------
@@ -162,22 +95,42 @@ class SearchEngine:
         ):
             local.checked = now
             if not searcher.up_to_date():
-                searcher = searcher.refresh()
-                local.searcher = searcher
+                # A fresh searcher, not searcher.refresh(): refresh() reuses the
+                # segment readers, and a reused reader keeps its old deletions
+                # (a replaced or deleted document would still be found).
+                fresh = self._ix.searcher(weighting=searcher.weighting)
+                searcher.close()  # this thread's own: nobody else uses it
+                searcher = local.searcher = fresh
         return searcher
 
-    def _generation(self, searcher: Any) -> _Generation:
+    def _generation(self, searcher: Any) -> Generation:
         gen = searcher.reader().generation()
         state = self._gens.get(gen)
         if state is None:
             with self._gens_lock:
                 state = self._gens.get(gen)
                 if state is None:
-                    state = _Generation(gen, searcher.reader())
+                    state = Generation(gen, searcher, self._segments)
                     for old in sorted(self._gens)[:-2]:
                         del self._gens[old]
                     self._gens[gen] = state
+                    self._segments.forget(_segment_keys(searcher))
+                    self._start_warming()
         return state
+
+    def _start_warming(self) -> None:
+        """Read the postings of new segments' common terms in the background."""
+        if self._warmer is not None and self._warmer.is_alive():
+            return
+        self._warmer = threading.Thread(target=self._warm, daemon=True)
+        self._warmer.start()
+
+    def _warm(self) -> None:
+        try:
+            with self._ix.searcher() as searcher:
+                self._segments.warm(searcher, (schema.BODY, schema.TITLE))
+        except Exception:  # a background thread: log it, queries read lazily
+            logger.exception("reading ahead the common terms failed")
 
     # --- search ---------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
@@ -196,7 +149,7 @@ class SearchEngine:
         if cached is not None:
             took = (time.perf_counter() - started) * 1000
             return _replace_took(cached, took)
-        result = _Search(self, searcher, state, request, started).run()
+        result = RequestRun(searcher, state, request, started, self.time_limit).run()
         if not result.partial:
             self._cache.put(key, result)
         return result
@@ -205,7 +158,9 @@ class SearchEngine:
         """Number of results of a request (no hits, no facets)."""
         searcher = self._searcher()
         state = self._generation(searcher)
-        return _Search(self, searcher, state, request, time.perf_counter()).count()
+        request.validate()
+        run = RequestRun(searcher, state, request, time.perf_counter(), self.time_limit)
+        return run.count()
 
     # --- suggest ----------------------------------------------------------------------
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
@@ -217,10 +172,11 @@ class SearchEngine:
         vocab = state.vocab(searcher.reader())
         return suggest(prefix, limit, vocab, self._titles(state, searcher))
 
-    def _titles(self, state: _Generation, searcher: Any) -> TitleIndex | None:
+    def _titles(self, state: Generation, searcher: Any) -> TitleIndex | None:
         if state.titles is not None:
             return state.titles
-        older = [g for g in self._gens.values() if g.titles is not None]
+        with self._gens_lock:
+            older = [g for g in self._gens.values() if g.titles is not None]
         if not older:
             with state.lock:
                 if state.titles is None:
@@ -235,10 +191,13 @@ class SearchEngine:
                 self._title_builder.start()
         return max(older, key=lambda g: g.generation).titles
 
-    def _build_titles(self, state: _Generation) -> None:
-        with self._ix.searcher() as searcher:
-            if searcher.reader().generation() == state.generation:
-                state.titles = TitleIndex(searcher.reader())
+    def _build_titles(self, state: Generation) -> None:
+        try:
+            with self._ix.searcher() as searcher:
+                if searcher.reader().generation() == state.generation:
+                    state.titles = TitleIndex(searcher.reader())
+        except Exception:  # a background thread: log it, suggest keeps old titles
+            logger.exception("building the title suggestions failed")
 
     # --- documents ------------------------------------------------------------------
     def get_document(self, doc_id: str) -> dict[str, Any]:
@@ -270,21 +229,10 @@ class SearchEngine:
         cached = state.related.get(key)
         if cached is not None:
             return cached
-        stored = searcher.stored_fields(docnum)
-        q = related_query(searcher.reader(), stored)
-        hits: list[Hit] = []
-        if q is not None:
-            allow = None
-            if date_from is not None:
-                allow = set(docnums(state.facets.date_bits(date_from, None)))
-            results = searcher.search(q, limit=limit + 1, filter=allow)
-            opening = Highlighter(())
-            for r in results:
-                if r.docnum == docnum:
-                    continue
-                hits.append(_hit(r.fields(), float(r.score), opening, None))
-                if len(hits) >= limit:
-                    break
+        allowed = state.facets.live
+        if date_from is not None:
+            allowed &= state.facets.date_bits(date_from, None)
+        hits = related_hits(searcher, state.terms, state.facets, docnum, limit, allowed)
         state.related.put(key, hits)
         return hits
 
@@ -306,8 +254,10 @@ class SearchEngine:
         doc_id = fields[schema.ID_FIELD]
         try:
             with committing_writer(self._ix, timeout=self.writer_timeout) as writer:
-                with writer.searcher() as s:
-                    existed = s.document_number(**{schema.ID_FIELD: doc_id}) is not None
+                # the writer's own cached searcher: closing it would make the
+                # writer's delete-before-update silently find nothing
+                found = writer.searcher().document_number(**{schema.ID_FIELD: doc_id})
+                existed = found is not None
                 writer.update_document(**fields)
         except LockError as exc:
             raise IndexLockedError(
@@ -389,324 +339,10 @@ def _replace_took(result: SearchResult, took_ms: float) -> SearchResult:
     )
 
 
-def _hit(
-    stored: Mapping[str, Any],
-    score: float,
-    highlighter: Highlighter,
-    body_hl: Highlighter | None,
-) -> Hit:
-    doc = schema.stored_to_document(stored)
-    title = doc.get(schema.TITLE) or ""
-    body = stored.get(schema.BODY) or ""
-    snippets = (body_hl or highlighter).snippets(body, 2 if body_hl else 1)
-    return Hit(
-        id=doc[schema.ID_FIELD],
-        url=doc.get(schema.URL) or "",
-        title=title,
-        title_html=highlighter.mark(title),
-        authors=doc[schema.AUTHORS],
-        tags=doc[schema.TAGS],
-        section=doc.get(schema.SECTION) or "",
-        published=doc.get(schema.PUBLISHED),
-        summary=doc.get(schema.SUMMARY) or "",
-        score=score,
-        snippets=snippets,
-    )
-
-
-class _Search:
-    """One search request, step by step."""
-
-    def __init__(
-        self,
-        engine: SearchEngine,
-        searcher: Any,
-        state: _Generation,
-        request: SearchRequest,
-        started: float,
-    ) -> None:
-        self.engine = engine
-        self.searcher = searcher
-        self.state = state
-        self.req = request
-        self.started = started
-        self.deadline = started + engine.time_limit
-        self.facets = state.facets
-        self.built: BuiltQuery | None = None
-        self.raw_terms: set[str] = set()
-        self.parsed = ""
-        self.dropped: list[str] = []
-        self.partial = False
-
-    # the query --------------------------------------------------------------------
-    def _vocab(self) -> ReaderVocabulary:
-        reader = self.searcher.reader()
-        return ReaderVocabulary(self.state.vocab(reader), reader)
-
-    def _query(self) -> Any | None:
-        """The Whoosh query; None matches every document."""
-        text = self.req.q.strip()
-        if not text:
-            self.parsed = ""
-            return None
-        if self.req.mode == "raw":
-            q = parse_raw(text, self.searcher.schema)
-            self.parsed = str(q) if q is not None else ""
-            if q is not None:
-                self.raw_terms = query_terms(q)
-            return q
-        self.built = build_plain(parse_plain(text), self._vocab())
-        self.parsed = self.built.parsed
-        combined = self.built.combined()
-        return combined if combined is not None else wq.NullQuery
-
-    def _filters(self) -> _Filters:
-        tables = self.facets.tables
-        by_facet: dict[str, int] = {}
-        for name, wanted in (
-            ("tags", self.req.tags),
-            ("authors", self.req.authors),
-            ("section", self.req.sections),
-            ("year", self.req.years),
-        ):
-            if wanted:
-                by_facet[name] = tables[name].filter_bits(wanted)
-        dates = None
-        if self.req.date_from is not None or self.req.date_to is not None:
-            dates = self.facets.date_bits(self.req.date_from, self.req.date_to)
-        return _Filters(by_facet, dates)
-
-    def _collect(self, q: Any) -> Collected:
-        if q is None:
-            docs = docnums(self.facets.live)
-            return Collected(docs, [0.0] * len(docs))
-        try:
-            found = collect(self.searcher, q, self.deadline)
-        except (QueryError, DocumentNotFoundError):
-            raise
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            if self.req.mode != "raw":
-                raise
-            raise QueryError(f"query cannot be run: {exc}", param="q") from exc
-        self.partial = self.partial or found.partial
-        return found
-
-    # steps -------------------------------------------------------------------------
-    def count(self) -> int:
-        """Number of results (no ranking, hits or facets)."""
-        self.req.validate()
-        q = self._query()
-        found = self._collect(q)
-        allowed = self._filters().combined(self.facets.live)
-        return (bitset(found.docs, self.facets.size) & allowed).bit_count()
-
-    def run(self) -> SearchResult:
-        q = self._query()
-        filters = self._filters()
-        if self.built is not None and self.built.verbose and len(self.built.required) > 1:
-            q = self.built.exclude(wq.Or([c for _, c in self.built.required]))
-        found = self._collect(q)
-        size = self.facets.size
-        matched = bitset(found.docs, size) & self.facets.live
-        allowed = filters.combined(self.facets.live)
-        total = (matched & allowed).bit_count()
-        if total == 0 and self.built is not None and len(self.built.required) > 1:
-            found, matched = self._fallback(found, allowed)
-            total = (matched & allowed).bit_count()
-        hits = self._hits(found, allowed, total)
-        facets = {
-            name: self.facets.tables[name].count(
-                matched & filters.combined(self.facets.live, skip=name),
-                self._selected(name),
-                self.req.facet_size,
-            )
-            for name in self.req.facets
-        }
-        did_you_mean = None
-        if total < DID_YOU_MEAN_BELOW and self.req.mode == "plain" and self.req.q:
-            did_you_mean = self._did_you_mean(total)
-        return SearchResult(
-            request=self.req,
-            total=total,
-            hits=hits,
-            facets=facets,
-            took_ms=(time.perf_counter() - self.started) * 1000,
-            partial=self.partial,
-            parsed_query=self.parsed,
-            dropped_terms=self.dropped,
-            did_you_mean=did_you_mean,
-        )
-
-    def _selected(self, name: str) -> tuple[str, ...]:
-        return {
-            "tags": self.req.tags,
-            "authors": self.req.authors,
-            "section": self.req.sections,
-            "year": self.req.years,
-        }.get(name, ())
-
-    def _fallback(self, found: Collected, allowed: int) -> tuple[Collected, int]:
-        """Not every word matched: rank partial matches, most words first."""
-        assert self.built is not None
-        clauses = [q for _, q in self.built.required]
-        any_q = self.built.exclude(wq.Or(clauses))
-        found = self._collect(any_q)
-        cov = coverage(self.searcher, clauses, found.docs)
-        n = len(clauses)
-        mask = bitmask(allowed, self.facets.size)
-        best = max(
-            (c for d, c in zip(found.docs, cov, strict=True) if mask[d >> 3] >> (d & 7) & 1),
-            default=0,
-        )
-        need = min(best, max(1, int(n * FALLBACK_MIN_SHARE + 0.999)))
-        docs: list[int] = []
-        scores: list[float] = []
-        for d, s, c in zip(found.docs, found.scores, cov, strict=True):
-            if c >= need:
-                docs.append(d)
-                scores.append(s * (c / n) ** FALLBACK_COORD)
-        out = Collected(docs, scores, found.partial)
-        self.dropped = self._dropped(clauses, out, mask)
-        return out, bitset(docs, self.facets.size) & self.facets.live
-
-    def _dropped(self, clauses: list[Any], found: Collected, mask: bytes) -> list[str]:
-        top = max(
-            (
-                (s, d)
-                for d, s in zip(found.docs, found.scores, strict=True)
-                if mask[d >> 3] >> (d & 7) & 1
-            ),
-            default=None,
-        )
-        if top is None:
-            return [label for label, _ in self.built.required] if self.built else []
-        assert self.built is not None
-        dropped = []
-        for label, q in self.built.required:
-            if not _ids_near(self.searcher, q, top[1]):
-                dropped.append(label)
-        return dropped
-
-    def _hits(self, found: Collected, allowed: int, total: int) -> list[Hit]:
-        req = self.req
-        wanted = req.page * req.per_page
-        if total == 0 or (req.page - 1) * req.per_page >= total:
-            return []
-        mask = bitmask(allowed, self.facets.size)
-        pool = [
-            (s, d)
-            for d, s in zip(found.docs, found.scores, strict=True)
-            if mask[d >> 3] >> (d & 7) & 1
-        ]
-        published = self.facets.published
-        if req.sort != "relevance" or (not req.q.strip()):
-            newest = req.sort != "oldest"
-            missing = float("-inf") if newest else float("inf")
-
-            def by_date(sd: tuple[float, int]) -> tuple[float, float]:
-                p = published[sd[1]]
-                return (float(p) if p is not None else missing, sd[0])
-
-            ranked = (heapq.nlargest if newest else heapq.nsmallest)(
-                wanted, pool, key=by_date
-            )
-        else:
-            if req.boost == "recent":
-                now = time.time()
-                pool = [(s * recency_factor(published[d], now), d) for s, d in pool]
-            if self.built is not None and self.built.verbose and PRF_DOCS:
-                pool = self._feedback(pool)
-            ranked = heapq.nlargest(max(wanted, PROXIMITY_CANDIDATES), pool)
-            ranked = self._proximity(ranked)[:wanted]
-        page = ranked[(req.page - 1) * req.per_page : wanted]
-        terms = self.built.highlight if self.built is not None else self.raw_terms
-        highlighter = Highlighter(terms)
-        return [
-            _hit(self.searcher.stored_fields(d), s, highlighter, highlighter)
-            for s, d in page
-        ]
-
-    def _feedback(self, pool: list[tuple[float, int]]) -> list[tuple[float, int]]:
-        """Pseudo-relevance feedback for long questions: the key words of the best
-        few matches re-rank the matches (never add documents)."""
-        assert self.built is not None
-        top = heapq.nlargest(PRF_DOCS, pool)
-        if len(top) < 2:
-            return pool
-        reader = self.searcher.reader()
-        weights: dict[str, float] = {}
-        best = top[0][0] or 1.0
-        for score, d in top:
-            for term, w in key_terms(reader, self.searcher.stored_fields(d)):
-                weights[term] = weights.get(term, 0.0) + w * score / best
-        known = set(self.built.highlight)
-        extra = heapq.nlargest(
-            PRF_TERMS, ((w, t) for t, w in weights.items() if t not in known)
-        )
-        if not extra:
-            return pool
-        fields = tuple(schema.SEARCH_FIELDS.items())
-        wmax = extra[0][0]
-        q = wq.Or([FieldedTerm(t, fields, boost=PRF_WEIGHT * w / wmax) for w, t in extra])
-        found = self._collect(q)
-        bonus = dict(zip(found.docs, found.scores, strict=True))
-        return [(s + bonus.get(d, 0.0), d) for s, d in pool]
-
-    def _proximity(self, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
-        if self.built is None or len(self.built.word_stems) < 2 or len(ranked) < 2:
-            return ranked
-        close = proximity(self.searcher, self.built.word_stems, [d for _, d in ranked])
-        if not close:
-            return ranked
-        boosted = [(s * (1 + PROXIMITY_WEIGHT * close.get(d, 0.0)), d) for s, d in ranked]
-        boosted.sort(reverse=True)
-        return boosted
-
-    def _did_you_mean(self, total: int) -> str | None:
-        vocab = self._vocab()
-        corrected, changed = correct_words(vocab, self.req.q)
-        if not changed or corrected.strip() == self.req.q.strip():
-            return None
-        probe = _CountProbe(self.engine, self.searcher, self.state, self.req, corrected)
-        return corrected if probe.count() > total else None
-
-
-class _CountProbe(_Search):
-    """Counts the results of a corrected query (exact words, same filters)."""
-
-    def __init__(
-        self,
-        engine: SearchEngine,
-        searcher: Any,
-        state: _Generation,
-        request: SearchRequest,
-        text: str,
-    ) -> None:
-        super().__init__(engine, searcher, state, request, time.perf_counter())
-        self.text = text
-
-    def _query(self) -> Any | None:
-        self.built = build_plain(parse_plain(self.text), None)
-        combined = self.built.combined()
-        return combined if combined is not None else wq.NullQuery
-
-    def count(self) -> int:
-        found = self._collect(self._query())
-        allowed = self._filters().combined(self.facets.live)
-        return (bitset(found.docs, self.facets.size) & allowed).bit_count()
-
-
-def _ids_near(searcher: Any, q: Any, docnum: int) -> list[int]:
-    """[docnum] when ``q`` matches that document, else []."""
-    context = searcher.boolean_context()
-    for sub, offset in searcher.leaf_searchers():
-        local = docnum - offset
-        if 0 <= local < sub.reader().doc_count_all():
-            m = q.matcher(sub, context)
-            if m.is_active():
-                m.skip_to(local)
-                if m.is_active() and m.id() == local:
-                    return [docnum]
-            return []
-    return []
-
+def _segment_keys(searcher: Any) -> set[str]:
+    keys = set()
+    for sub, _ in searcher.leaf_searchers():
+        key = segment_key(sub.reader())
+        if key is not None:
+            keys.add(key)
+    return keys

@@ -39,7 +39,7 @@ def bitset(docnums: Iterable[int], size: int) -> int:
 
 
 def bitmask(bits: int, size: int) -> bytes:
-    """The bitset as bytes, for fast membership tests: ``mask[d >> 3] >> (d & 7) & 1``."""
+    """The bitset as bytes for fast tests: ``mask[d >> 3] >> (d & 7) & 1``."""
     return bits.to_bytes((size + 7) >> 3 or 1, "little")
 
 
@@ -108,9 +108,7 @@ class FacetTable:
         top += [vc for vc in counted[size:] if vc[0] in chosen and vc[0] not in shown]
         return Facet(
             name=self.name,
-            values=[
-                FacetValue(self.values[vid], n, vid in chosen) for vid, n in top
-            ],
+            values=[FacetValue(self.values[vid], n, vid in chosen) for vid, n in top],
             truncated=len(counted) > len(top),
         )
 
@@ -132,7 +130,9 @@ class FacetIndex:
             table = FacetTable(name)
             fieldobj = reader.schema[fieldname]
             for term in reader.lexicon(fieldname):
-                bits = bitset(_term_docs(reader, fieldname, term), self.size) & self.live
+                bits = (
+                    bitset(_term_docs(reader, fieldname, term), self.size) & self.live
+                )
                 if not bits:
                     continue
                 value = fieldobj.from_bytes(term)

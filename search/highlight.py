@@ -1,4 +1,4 @@
-"""Highlighted titles and snippets cut from the stored text, without Whoosh's highlighter.
+"""Highlighted titles and snippets cut from the stored text (not Whoosh's highlighter).
 
 Whoosh's highlighter re-analyses every stored body (6–11 ms a hit). Here the text
 is folded once (lowercase and accents, keeping every character's offset), a regular

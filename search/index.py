@@ -1,4 +1,4 @@
-"""Opening an index for reading, with the schema checks that make a mismatch fail fast."""
+"""Opening an index for reading, with schema checks that make a mismatch fail fast."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import quote
 
 from search.stats import Stats
 
@@ -18,6 +19,8 @@ access_log = logging.getLogger("search.access")
 #: Path prefixes whose segments are percent-decoded by the resources themselves, so
 #: that a document id holding ``/`` (a URL) can be sent as ``%2F``.
 RAW_PATH_PREFIXES = ("/documents/",)
+#: Characters left as they are when a path is written to the log.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
 
 def raw_request_path(env: dict[str, Any]) -> str | None:
@@ -97,7 +100,9 @@ class RequestLogMiddleware:
         endpoint = req.uri_template or "unrouted"
         self.stats.record(endpoint, ms, status)
         resp.set_header("Server-Timing", f"app;dur={ms:.1f}")
-        access_log.info("%s %s %d %.1fms", req.method, req.path, status, ms)
+        # re-quoted: a decoded path may hold spaces or newlines (log injection)
+        path = quote(req.path, safe=_PATH_SAFE)
+        access_log.info("%s %s %d %.1fms", req.method, path, status, ms)
 
 
 class CacheControlMiddleware:

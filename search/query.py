@@ -102,7 +102,7 @@ _SPELL_ANALYZER = schema.spell_analyzer()
 
 
 def analyze(text: str) -> list[str]:
-    """Index terms of ``text`` in the ranked fields (folded, stop words out, stemmed)."""
+    """Index terms of ``text`` in the ranked fields (folded, no stop words, stems)."""
     return [t.text for t in _TEXT_ANALYZER(text)]
 
 
@@ -216,6 +216,30 @@ class Vocabulary(Protocol):
         """Known words starting with ``prefix``: (word, df), most frequent first."""
 
 
+Fields = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WordSpec:
+    """One typed word: index terms (the word, typo fixes, completions) -> factor."""
+
+    fields: Fields
+    alts: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseSpec:
+    """An exact phrase: its terms and the Whoosh query that checks adjacency."""
+
+    fields: Fields
+    stems: tuple[str, ...]
+    query: Any
+
+
+#: A unit: all of its parts are required (a literal like ``e-mail`` has two words).
+UnitSpec = tuple[WordSpec | PhraseSpec, ...]
+
+
 @dataclass(slots=True)
 class BuiltQuery:
     """Whoosh queries for a plain query, clause by clause."""
@@ -223,6 +247,9 @@ class BuiltQuery:
     #: (label shown in dropped_terms, query) of each required clause.
     required: list[tuple[str, Any]] = field(default_factory=list)
     excluded: list[Any] = field(default_factory=list)
+    #: The same clauses as term specs (units OR-ed), for the in-memory scorer.
+    specs: list[tuple[str, list[UnitSpec]]] = field(default_factory=list)
+    excluded_specs: list[UnitSpec] = field(default_factory=list)
     #: Ranked-field terms worth highlighting (stems, including expansions).
     highlight: set[str] = field(default_factory=set)
     #: Stems of the plain words (in order), used for the proximity boost.
@@ -267,50 +294,61 @@ def _unit_query(
     is_prefix: bool,
     built: BuiltQuery,
     verbose: bool = False,
-) -> Any | None:
+) -> tuple[Any, UnitSpec] | None:
     fields = _fields_of(unit)
+    pairs = tuple(fields.items())
     if unit.phrase:
         stems = analyze(unit.text)
         if not stems:
             return None
         built.highlight.update(stems)
         if len(stems) == 1:
-            return _terms_query([(stems[0], 1.0)], fields)
+            spec = WordSpec(pairs, ((stems[0], 1.0),))
+            return _terms_query([(stems[0], 1.0)], fields), (spec,)
         subs = [wq.Phrase(f, stems, boost=w) for f, w in fields.items()]
-        return subs[0] if len(subs) == 1 else wq.Or(subs)
+        q = subs[0] if len(subs) == 1 else wq.Or(subs)
+        return q, (PhraseSpec(pairs, tuple(stems), q),)
     words = spell_words(unit.text)
     per_word: list[Any] = []
+    specs: list[WordSpec | PhraseSpec] = []
     for i, word in enumerate(words):
-        last = is_prefix and i == len(words) - 1
         if verbose and unit.field is None and word in VERBOSE_STOP_WORDS:
             continue
-        stem = stem_of(word)
-        alts: dict[str, float] = {}
-        if stem:
-            alts[stem] = 1.0
-            built.word_stems.append(stem)
-        if vocab is not None:
-            typos = max_typos(word)
-            if typos and vocab.spell_df(word) < FUZZY_DF_THRESHOLD:
-                fixes = vocab.fuzzy(word, typos, FUZZY_EXPANSIONS)
-                if fixes:
-                    built.corrections[word] = [w for w, _ in fixes]
-                for fix, _ in fixes:
-                    s = stem_of(fix)
-                    if s and s not in alts:
-                        alts[s] = FUZZY_FACTOR
-            if last and len(word) >= PREFIX_MIN_CHARS:
-                for comp, _ in vocab.completions(word, PREFIX_EXPANSIONS):
-                    s = stem_of(comp)
-                    if s and s not in alts:
-                        alts[s] = PREFIX_FACTOR
-        if not alts:
-            continue  # a stop word
-        built.highlight.update(alts)
-        per_word.append(_terms_query(alts.items(), fields))
+        last = is_prefix and i == len(words) - 1
+        alts = _word_alternatives(word, last, vocab, built)
+        if alts:  # else a stop word
+            built.highlight.update(alts)
+            per_word.append(_terms_query(alts.items(), fields))
+            specs.append(WordSpec(pairs, tuple(alts.items())))
     if not per_word:
         return None
-    return per_word[0] if len(per_word) == 1 else wq.And(per_word)
+    q = per_word[0] if len(per_word) == 1 else wq.And(per_word)
+    return q, tuple(specs)
+
+
+def _word_alternatives(
+    word: str, last: bool, vocab: Vocabulary | None, built: BuiltQuery
+) -> dict[str, float]:
+    """Index terms for one typed word -> boost: the word, typo fixes, completions."""
+    alts: dict[str, float] = {}
+    stem = stem_of(word)
+    if stem:
+        alts[stem] = 1.0
+        built.word_stems.append(stem)
+    if vocab is None:
+        return alts
+    typos = max_typos(word)
+    if typos and vocab.spell_df(word) < FUZZY_DF_THRESHOLD:
+        fixes = vocab.fuzzy(word, typos, FUZZY_EXPANSIONS)
+        if fixes:
+            built.corrections[word] = [w for w, _ in fixes]
+        for fix, _ in fixes:
+            alts.setdefault(stem_of(fix), FUZZY_FACTOR)
+    if last and len(word) >= PREFIX_MIN_CHARS:
+        for comp, _ in vocab.completions(word, PREFIX_EXPANSIONS):
+            alts.setdefault(stem_of(comp), PREFIX_FACTOR)
+    alts.pop("", None)
+    return alts
 
 
 def build_plain(parsed: ParsedQuery, vocab: Vocabulary | None) -> BuiltQuery:
@@ -333,18 +371,22 @@ def build_plain(parsed: ParsedQuery, vocab: Vocabulary | None) -> BuiltQuery:
     built.verbose = verbose
     for ci, clause in enumerate(parsed.clauses):
         subs = []
+        unit_specs: list[UnitSpec] = []
         for ui, unit in enumerate(clause):
             is_prefix = parsed.prefix_last and ci == n - 1 and ui == len(clause) - 1
-            q = _unit_query(unit, vocab, is_prefix, built, verbose)
-            if q is not None:
-                subs.append(q)
+            made = _unit_query(unit, vocab, is_prefix, built, verbose)
+            if made is not None:
+                subs.append(made[0])
+                unit_specs.append(made[1])
         if subs:
             label = " OR ".join(u.text for u in clause)
             built.required.append((label, subs[0] if len(subs) == 1 else wq.Or(subs)))
+            built.specs.append((label, unit_specs))
     for unit in parsed.excluded:
-        q = _unit_query(unit, None, False, BuiltQuery())
-        if q is not None:
-            built.excluded.append(q)
+        made = _unit_query(unit, None, False, BuiltQuery())
+        if made is not None:
+            built.excluded.append(made[0])
+            built.excluded_specs.append(made[1])
     return built
 
 
@@ -376,7 +418,8 @@ def parse_raw(text: str, whoosh_schema: Any) -> Any:
     )
     try:
         q = parser.parse(text)
-    except QueryParserError as exc:
+    except (QueryParserError, ValueError, TypeError, OverflowError) as exc:
+        # Whoosh reports some errors by raising while converting a term (dates)
         raise QueryError(f"query syntax error: {exc}", param="q") from exc
     for node in _walk(q):
         error = getattr(node, "error", None)

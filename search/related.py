@@ -9,6 +9,7 @@ per index generation.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Mapping
@@ -17,6 +18,11 @@ from typing import Any
 from whoosh import query as wq
 
 from search import schema
+from search.facets import FacetIndex, bitmask, docnums
+from search.highlight import Highlighter
+from search.hits import make_hit
+from search.models import Hit
+from search.postings import TermScores, union
 from search.query import analyze
 
 #: Key words taken from a document.
@@ -71,3 +77,44 @@ def related_query(reader: Any, stored: Mapping[str, Any]) -> Any | None:
     if not subs:
         return None
     return wq.Or(subs)
+
+
+#: A shared tag adds this share of the best key-word score.
+TAG_SHARE = 0.3
+
+
+def related_hits(
+    searcher: Any,
+    terms: TermScores,
+    facets: FacetIndex,
+    docnum: int,
+    limit: int,
+    allowed: int,
+) -> list[Hit]:
+    """Documents like ``docnum`` among ``allowed`` (itself excluded), best first.
+
+    The document's key words are scored over the body and title from the in-memory
+    term scores; each tag it shares with another document adds a fixed share.
+    """
+    stored = searcher.stored_fields(docnum)
+    fields = ((schema.BODY, 1.0), (schema.TITLE, TITLE_WEIGHT))
+    parts = [
+        (terms.term(searcher, fields, term), weight)
+        for term, weight in key_terms(searcher.reader(), stored)
+    ]
+    scores = dict(union(parts).scores)
+    bonus = TAG_SHARE * max(scores.values(), default=1.0)
+    table = facets.tables["tags"]
+    for tag in stored.get(schema.TAGS) or ():
+        for d in docnums(table.filter_bits([tag])):
+            scores[d] = scores.get(d, 0.0) + bonus
+    scores.pop(docnum, None)
+    mask = bitmask(allowed, facets.size)
+    best = heapq.nlargest(
+        limit,
+        ((s, d) for d, s in scores.items() if mask[d >> 3] >> (d & 7) & 1),
+    )
+    opening = Highlighter(())
+    return [
+        make_hit(searcher.stored_fields(d), s, opening, opening, 1) for s, d in best
+    ]

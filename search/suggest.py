@@ -48,7 +48,7 @@ class TitleIndex:
         self.ids = [t for _, t in pairs]
 
     def find(self, words: list[str], last_complete: bool) -> list[int]:
-        """Title ids containing every word (the last one as a prefix unless complete)."""
+        """Title ids containing every word (the last as a prefix unless complete)."""
         if not words:
             return []
         *done, last = words

@@ -21,7 +21,6 @@ from search import schema
 from search.query import spell_words
 
 
-
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
     """Damerau-Levenshtein distance of two words (more than ``limit``: limit + 1)."""
     return int(damerau_levenshtein(a, b, limit=limit))

@@ -193,7 +193,8 @@ def test_indexer_run_while_searching_is_served_without_restart(
             time.sleep(0.05)
         else:
             pytest.fail("documents indexed by another process never became visible")
-        assert time.monotonic() - finished < 2.5
+        # refresh_interval is 0.2 s: ~1 s is typical, 5 s leaves room for a busy CI
+        assert time.monotonic() - finished < 5.0
     finally:
         stop.set()
         for t in threads:
@@ -231,7 +232,7 @@ def test_analysis_search_serve_and_waitress_call(served_index, tmp_path):
     assert "GET /search 200" in log  # the one-line request log
 
     call = start_server(
-        {"ANALYSIS_SEARCH_INDEX": str(served_index), "ANALYSIS_SEARCH_THREADS": "2"},
+        {"ANALYSIS_SEARCH_INDEX": str(served_index)},
         logs,
         command=[
             "-m",

@@ -335,3 +335,159 @@ def test_extract_stdin_among_files(folder):
     docs = [json.loads(line) for line in result.stdout.splitlines()]
     assert [d["source"] for d in docs] == [first, "-"]
     assert docs[1]["title"] == "Article number 9 on energy and trade"
+
+
+def test_site_config_reaches_extract_and_index(folder, tmp_path, capsys):
+    headline = "The headline a site config picks out"
+    kicker = f'<p class="kicker">{headline}</p>'
+    (folder / "page-0001.html").write_text(page(1, extra=kicker))
+    config = tmp_path / "site.toml"
+    # every key is spelled out: load_site_config (siteconfig.py) rejects a missing
+    # key at the time of writing (its default is a tuple, not a list)
+    config.write_text(
+        '[selectors]\ntitle = ".kicker"\nbody = []\nignore = []\nauthors = []\n'
+        "tags = []\nsection = []\npublished = []\n"
+    )
+    path = str(folder / "page-0001.html")
+    assert main(["extract", "--jsonl", "--site-config", str(config), path]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == headline
+    index = str(tmp_path / "ix")
+    argv = ["index", str(folder), "--index", index, "--site-config", str(config)]
+    assert main(argv) == 0
+    with open_or_create(index).searcher() as s:
+        assert s.document(id="page-0001.html")["title"] == headline
+
+
+def test_progress_bar_only_on_a_terminal(folder, tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "indexer", "index", str(folder)]
+            + ["--index", str(tmp_path / "ix")],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=120,
+        )
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert proc.returncode == 0
+    tty_err = b"".join(chunks).decode("utf-8", "replace")
+    assert "3/3" in tty_err and "page" in tty_err  # tqdm's bar
+    assert "3 added" in tty_err
+    piped = _python_m("index", str(folder), "--index", str(tmp_path / "ix2"))
+    assert "3/3" not in piped.stderr
+    assert piped.stderr.count("\n") == 1  # just the summary line
+
+
+def _session_processes(sid: int) -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command line) of the processes of a session."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[3]) == sid:
+            found[int(entry)] = (int(fields[1]), cmdline)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_a_killed_parser_process_stops_the_run_cleanly(tmp_path):
+    old = tmp_path / "old"
+    write_pages(old, 2)
+    index = tmp_path / "ix"
+    assert (
+        _python_m("index", str(old), "--index", str(index), "--quiet").returncode == 0
+    )
+    many = tmp_path / "many"
+    write_pages(many, 1500, start=100)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "index", str(many), "--index", str(index)]
+        + ["--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            procs = _session_processes(proc.pid)
+            servers = {p for p, (_, cmd) in procs.items() if "forkserver" in cmd}
+            parsers = [p for p, (ppid, _) in procs.items() if ppid in servers]
+            if parsers:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("no parser process started")
+        os.kill(parsers[0], signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == 1
+    assert "a parser process died" in err
+    assert "Traceback" not in err
+    assert _doc_count(index) == 2
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_run_exits_130_and_commits_nothing(tmp_path):
+    many = tmp_path / "many"
+    write_pages(many, 1500)
+    index = tmp_path / "ix"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "index", str(many), "--index", str(index)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait for the parser processes
+            procs = _session_processes(proc.pid)
+            if any("forkserver" in cmd for _, cmd in procs.values()):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the run never started its parser processes")
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted: nothing of this run was committed" in err
+    assert "Traceback" not in err
+    assert _doc_count(index) == 0

@@ -13,6 +13,7 @@ import indexer.parse as parse_module
 from indexer import pipeline, workers
 from indexer.errors import IndexLockedError, ParseError, UsageError
 from indexer.pipeline import IndexOptions
+from indexer.siteconfig import SiteConfig
 from indexer.sources import MAX_PAGE_BYTES, source_key
 from search import schema
 from search.writing import open_or_create
@@ -185,6 +186,13 @@ def bad_pages(tmp_path):
         "</nav></body></html>"
     )
     (folder / "corrupt.html.gz").write_bytes(b"\x1f\x8b\x08\x00 not really gzip")
+    # pages that look wrong but are indexed: a false charset, broken markup
+    latin = page(
+        50, title="Why the cafés of Zürich pay more for gas"
+    )  # declares utf-8, written as latin-1
+    (folder / "wrong-charset.html").write_bytes(latin.encode("latin-1"))
+    broken = page(51).replace("</p>", "").replace("</article>", "<div><span>")
+    (folder / "broken-markup.html").write_text(broken[: len(broken) // 2 + 400])
     with open(folder / "huge.html", "wb") as fh:
         fh.write(b"<html><body><p>")
         fh.seek(MAX_PAGE_BYTES + 1024)
@@ -205,8 +213,15 @@ def test_bad_pages_are_skipped_with_a_reason_and_the_rest_indexed(tmp_path, bad_
     assert all(reason and "\n" not in reason for reason in reasons.values())
     assert "too large" in reasons["huge.html"]
     assert "gzip" in reasons["corrupt.html.gz"]
-    assert report.added == 2
-    assert sorted(_docs(tmp_path / "ix")) == ["page-0000.html", "page-0001.html"]
+    assert report.added == 4
+    docs = _docs(tmp_path / "ix")
+    assert sorted(docs) == [
+        "broken-markup.html",
+        "page-0000.html",
+        "page-0001.html",
+        "wrong-charset.html",
+    ]
+    assert docs["wrong-charset.html"]["title"].startswith("Why the cafés of Zürich")
 
 
 def test_strict_stops_at_the_first_bad_page_and_commits_nothing(tmp_path, bad_pages):
@@ -242,11 +257,15 @@ def test_parallel_workers_give_the_same_index_as_in_process(tmp_path):
     folder = tmp_path / "many"
     write_pages(folder, workers.MIN_PARALLEL_PAGES + 20)
     (folder / "empty.html").write_bytes(b"")
-    parallel = _run(tmp_path / "ix-parallel", folder, jobs=2)
-    serial = _run(tmp_path / "ix-serial", folder, jobs=1)
+    kicker = '<p class="kicker">The headline a site config picks out</p>'
+    (folder / "page-0007.html").write_text(page(7, extra=kicker))
+    site = SiteConfig(title=(".kicker",))  # reaches the workers too
+    parallel = _run(tmp_path / "ix-parallel", folder, jobs=2, site=site)
+    serial = _run(tmp_path / "ix-serial", folder, jobs=1, site=site)
     assert _counts(parallel) == _counts(serial) == (68, 0, 0, 0, 1)
     a, b = _docs(tmp_path / "ix-parallel"), _docs(tmp_path / "ix-serial")
     assert a == b
+    assert a["page-0007.html"]["title"] == "The headline a site config picks out"
 
 
 def _jsonl(path, lines):
@@ -311,10 +330,10 @@ def test_jsonl_strict_commits_nothing(tmp_path):
 def test_report_to_dict_and_summary(tmp_path, bad_pages):
     report = _run(tmp_path / "ix", bad_pages)
     data = report.to_dict()
-    assert data["added"] == 2 and data["pages"] == 7
+    assert data["added"] == 4 and data["pages"] == 9
     assert {"source", "reason"} == set(data["skipped"][0])
     assert report.summary().startswith(
-        "2 added, 0 updated, 0 unchanged, 0 deleted, 5 skipped"
+        "4 added, 0 updated, 0 unchanged, 0 deleted, 5 skipped"
     )
     assert "pages/s" in report.summary()
 

@@ -454,8 +454,11 @@ def test_every_request_is_logged_in_one_line(client, caplog):
     with caplog.at_level(logging.INFO, logger="search.access"):
         client.simulate_get("/health")
         client.simulate_get("/nowhere")
+        client.simulate_get("/a%0Afake%20line")
     lines = [r.getMessage() for r in caplog.records if r.name == "search.access"]
-    assert len(lines) == 2
+    assert len(lines) == 3
+    assert lines[2] == lines[2].strip() and "\n" not in lines[2]
+    assert lines[2].startswith("GET /a%0Afake%20line 404 ")
     method, path, status, ms = lines[0].split()
     assert (method, path, status) == ("GET", "/health", "200")
     assert ms.endswith("ms") and float(ms[:-2]) >= 0

@@ -74,3 +74,14 @@ def test_plain_text_marks():
     marked = "a <mark>b</mark> &amp; <mark>c</mark>"
     assert plain_text(marked, bold=False) == "a [b] & [c]"
     assert plain_text(marked, bold=True) == "a \033[1mb\033[0m & \033[1mc\033[0m"
+
+
+@pytest.mark.parametrize("command", ["serve", "query"])
+def test_a_folder_without_an_index_exits_1(tmp_path, command, capsys):
+    argv = [command, "--index", str(tmp_path)]
+    if command == "query":
+        argv.insert(1, "gas")
+    code, _ = run(argv)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "holds no index" in err and "Traceback" not in err

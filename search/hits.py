@@ -1,0 +1,30 @@
+"""Turning a document's stored fields into a search hit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search import schema
+from search.highlight import Highlighter
+from search.models import Hit
+
+
+def make_hit(
+    stored: Any, score: float, title_hl: Highlighter, body_hl: Highlighter, n: int
+) -> Hit:
+    """A hit from stored fields, with highlighted title and ``n`` snippets."""
+    doc = schema.stored_to_document(stored)
+    title = doc.get(schema.TITLE) or ""
+    return Hit(
+        id=doc[schema.ID_FIELD],
+        url=doc.get(schema.URL) or "",
+        title=title,
+        title_html=title_hl.mark(title),
+        authors=doc[schema.AUTHORS],
+        tags=doc[schema.TAGS],
+        section=doc.get(schema.SECTION) or "",
+        published=doc.get(schema.PUBLISHED),
+        summary=doc.get(schema.SUMMARY) or "",
+        score=score,
+        snippets=body_hl.snippets(stored.get(schema.BODY) or "", n),
+    )

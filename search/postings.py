@@ -1,0 +1,313 @@
+"""Term postings and BM25F scores in memory: searches need not walk Whoosh matchers.
+
+Whoosh keeps each posting block as a zlib-compressed pickle of ids, weights and
+positions; reading the 10,000 postings of a common word costs 30–70 ms, and scoring
+them through matchers as much again, per query. Here:
+
+* ``SegmentCache`` keeps the raw postings (ids, term frequencies) and the field
+  lengths of each *segment* it has read. Segments never change once written
+  (deletions live outside them), so this cache survives commits: after a
+  ``PUT /documents/{id}`` only the new small segment is read.
+* ``TermScores`` (one per index generation) turns them into each document's BM25F
+  score for a term searched in weighted fields (see ``search.bm25f``) and the set of
+  those documents as a bitset, cached while the generation lasts.
+
+A search then combines cached dictionaries and bitsets: AND is ``&``, OR is ``|``,
+scores are sums.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from search.bm25f import DEFAULT_B, DEFAULT_K1, bm25_idf
+from search.facets import bitset
+
+#: Postings kept in the segment cache at most (8 bytes each: id and frequency).
+POSTINGS_BUDGET = 5_000_000
+#: Scored documents kept per generation at most (~100 bytes each in a dict).
+SCORES_BUDGET = 600_000
+#: Most frequent terms of a new segment whose postings are read ahead of queries.
+WARM_TERMS = 150
+
+Fields = tuple[tuple[str, float], ...]
+
+
+class Scored:
+    """The documents of a term (or of a clause) with their scores."""
+
+    __slots__ = ("bits", "scores")
+
+    def __init__(self, bits: int, scores: dict[int, float]) -> None:
+        self.bits = bits
+        self.scores = scores
+
+
+EMPTY = Scored(0, {})
+
+
+class SegmentCache:
+    """Raw postings and field lengths per segment, shared by every generation."""
+
+    def __init__(self, budget: int = POSTINGS_BUDGET) -> None:
+        """An empty cache holding at most ``budget`` postings."""
+        self.budget = budget
+        self._postings: OrderedDict[tuple[str, str, bytes], tuple[Any, Any]] = (
+            OrderedDict()
+        )
+        self._size = 0
+        self._lengths: dict[tuple[str, str], Any] = {}
+        self._warmed: set[str] = set()
+        self._lock = threading.Lock()
+
+    def postings(
+        self, reader: Any, seg: str, fieldname: str, btext: bytes
+    ) -> tuple[Any, Any]:
+        """(document numbers, term frequencies) of a term in one segment."""
+        key = (seg, fieldname, btext)
+        with self._lock:
+            hit = self._postings.get(key)
+            if hit is not None:
+                self._postings.move_to_end(key)
+                return hit
+        ids, weights = _read_postings(reader, fieldname, btext)
+        with self._lock:
+            self._postings[key] = (ids, weights)
+            self._size += len(ids)
+            while self._size > self.budget and len(self._postings) > 1:
+                _, (old_ids, _) = self._postings.popitem(last=False)
+                self._size -= len(old_ids)
+        return ids, weights
+
+    def lengths(self, reader: Any, seg: str, fieldname: str) -> Any:
+        """Length of ``fieldname`` in every document of a segment."""
+        key = (seg, fieldname)
+        found = self._lengths.get(key)
+        if found is None:
+            dfl = reader.doc_field_length
+            found = array(
+                "i", (dfl(d, fieldname, 0) for d in range(reader.doc_count_all()))
+            )
+            with self._lock:
+                self._lengths[key] = found
+        return found
+
+    def warm(self, searcher: Any, fields: Sequence[str]) -> None:
+        """Read ahead the postings of the most frequent terms of segments not yet
+        seen, so the first queries with common words need not (run in a thread)."""
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            seg = segment_key(reader)
+            if seg is None:
+                continue
+            with self._lock:
+                if seg in self._warmed:
+                    continue
+                self._warmed.add(seg)
+            for fieldname in fields:
+                self.lengths(reader, seg, fieldname)
+                top = reader.most_frequent_terms(fieldname, WARM_TERMS)
+                for _, btext in top:
+                    if isinstance(btext, str):
+                        btext = btext.encode("utf-8")
+                    self.postings(reader, seg, fieldname, btext)
+
+    def forget(self, live_segments: set[str]) -> None:
+        """Drop what belongs to segments that no longer exist (merged away)."""
+        with self._lock:
+            for key in [k for k in self._postings if k[0] not in live_segments]:
+                ids, _ = self._postings.pop(key)
+                self._size -= len(ids)
+            for lkey in [k for k in self._lengths if k[0] not in live_segments]:
+                del self._lengths[lkey]
+            self._warmed &= live_segments
+
+
+def _read_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[Any, Any]:
+    """Every posting of a term in a segment, block by block (deleted ones included)."""
+    if (fieldname, btext) not in reader:
+        return (), ()
+    m = reader.postings(fieldname, btext)
+    leaf = getattr(m, "child", m)  # unwrap the matcher that hides deleted docs
+    ids = array("i")
+    weights = array("f")
+    if hasattr(leaf, "_read_ids") and hasattr(leaf, "_atend"):
+        # W3LeafMatcher (whoosh-reloaded 2.7.5): a block at a time
+        while not leaf._atend and leaf._blocklength:
+            leaf._read_ids()
+            leaf._read_weights()
+            ids.extend(leaf._ids)
+            weights.extend(leaf._weights)
+            leaf._next_block()
+        return ids, weights
+    while m.is_active():  # any other matcher: the slow, public way
+        ids.append(m.id())
+        weights.append(m.weight())
+        m.next()
+    return ids, weights
+
+
+def segment_key(reader: Any) -> str | None:
+    """A stable id of a leaf reader's segment (None: not a segment reader)."""
+    segment = getattr(reader, "_segment", None)
+    if segment is None or not hasattr(segment, "segment_id"):
+        return None
+    return str(segment.segment_id())
+
+
+class TermScores:
+    """BM25F scores of terms over one generation's documents, cached."""
+
+    def __init__(
+        self, searcher: Any, cache: SegmentCache, budget: int = SCORES_BUDGET
+    ) -> None:
+        """Bind to a generation through one of its searchers (read only here)."""
+        weighting = searcher.weighting
+        self.k1 = float(getattr(weighting, "K1", DEFAULT_K1))
+        self.b = float(getattr(weighting, "B", DEFAULT_B))
+        self.field_b: dict[str, float] = dict(getattr(weighting, "_field_B", {}))
+        self.cache = cache
+        self.size = searcher.doc_count_all()
+        self.n_docs = searcher.doc_count()
+        self.budget = budget
+        self._avgfl: dict[str, float] = {}
+        self._scores: OrderedDict[tuple[Fields, str], Scored] = OrderedDict()
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def _avg(self, searcher: Any, fieldname: str) -> float:
+        avg = self._avgfl.get(fieldname)
+        if avg is None:
+            avg = self._avgfl[fieldname] = searcher.avg_field_length(fieldname) or 1.0
+        return avg
+
+    def term(self, searcher: Any, fields: Fields, stem: str) -> Scored:
+        """Documents containing ``stem`` in any of ``fields``, with BM25F scores.
+
+        Args:
+            searcher: The calling thread's top-level searcher of this generation.
+            fields: (field, weight) pairs.
+            stem: The index term.
+        """
+        key = (fields, stem)
+        with self._lock:
+            hit = self._scores.get(key)
+            if hit is not None:
+                self._scores.move_to_end(key)
+                return hit
+        scored = self._compute(searcher, fields, stem)
+        with self._lock:
+            self._scores[key] = scored
+            self._count += len(scored.scores)
+            while self._count > self.budget and len(self._scores) > 1:
+                _, old = self._scores.popitem(last=False)
+                self._count -= len(old.scores)
+        return scored
+
+    def _compute(self, searcher: Any, fields: Fields, stem: str) -> Scored:
+        schema = searcher.schema
+        df = 0
+        btexts: list[tuple[str, float, bytes]] = []
+        for fieldname, weight in fields:
+            if fieldname not in schema:
+                continue
+            btext = schema[fieldname].to_bytes(stem)
+            n = searcher.doc_frequency(fieldname, btext)
+            if n:
+                df = max(df, n)
+                btexts.append((fieldname, weight, btext))
+        if not btexts:
+            return EMPTY
+        acc: dict[int, float] = {}
+        get = acc.get
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            seg = segment_key(reader)
+            for fieldname, weight, btext in btexts:
+                if seg is None:
+                    ids, tfs = _read_postings(reader, fieldname, btext)
+                    lengths = [reader.doc_field_length(d, fieldname, 0) for d in ids]
+                    lookup = dict(zip(ids, lengths, strict=True)).__getitem__
+                else:
+                    ids, tfs = self.cache.postings(reader, seg, fieldname, btext)
+                    if not ids:
+                        continue
+                    lookup = self.cache.lengths(reader, seg, fieldname).__getitem__
+                b = self.field_b.get(fieldname, self.b)
+                norm_a = 1.0 - b
+                norm_b = b / self._avg(searcher, fieldname)
+                for d, tf in zip(ids, tfs, strict=True):
+                    gd = offset + d
+                    acc[gd] = get(gd, 0.0) + weight * tf / (norm_a + norm_b * lookup(d))
+        idf = bm25_idf(df, self.n_docs)
+        k1 = self.k1
+        scale = idf * (k1 + 1.0)
+        scores = {d: scale * t / (t + k1) for d, t in acc.items()}
+        return Scored(bitset(scores, self.size), scores)
+
+
+def union(parts: Sequence[tuple[Scored, float]]) -> Scored:
+    """Documents in any part; scores summed (each multiplied by its factor)."""
+    parts = [(p, f) for p, f in parts if p.scores]
+    if not parts:
+        return EMPTY
+    if len(parts) == 1 and parts[0][1] == 1.0:
+        return parts[0][0]
+    bits = 0
+    acc: dict[int, float] = {}
+    for part, factor in parts:
+        bits |= part.bits
+        get = acc.get
+        for d, s in part.scores.items():
+            acc[d] = get(d, 0.0) + s * factor
+    return Scored(bits, acc)
+
+
+def intersection(parts: Sequence[Scored]) -> Scored:
+    """Documents in every part; scores summed."""
+    if not parts:
+        return EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    bits = parts[0].bits
+    for p in parts[1:]:
+        bits &= p.bits
+    if not bits:
+        return EMPTY
+    ordered = sorted(parts, key=lambda p: len(p.scores))
+    smallest = ordered[0].scores
+    others = [p.scores for p in ordered[1:]]
+    out: dict[int, float] = {}
+    for d, s in smallest.items():
+        total = s
+        for o in others:
+            v = o.get(d)
+            if v is None:
+                break
+            total += v
+        else:
+            out[d] = total
+    return Scored(bits, out)
+
+
+def restrict(part: Scored, bits: int) -> Scored:
+    """``part`` limited to the documents of ``bits``."""
+    keep = part.bits & bits
+    if keep == part.bits:
+        return part
+    if not keep:
+        return EMPTY
+    mask = keep.to_bytes((keep.bit_length() + 7) >> 3, "little")
+    n = len(mask)
+    return Scored(
+        keep,
+        {
+            d: s
+            for d, s in part.scores.items()
+            if (d >> 3) < n and mask[d >> 3] >> (d & 7) & 1
+        },
+    )

@@ -1,0 +1,68 @@
+"""Opening an index: missing folders, non-indexes, other schema versions or fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, TEXT, Schema
+
+from search import schema
+from search.engine import SearchEngine
+from search.errors import IndexUnavailableError, SchemaMismatchError
+from search.index import open_index
+
+
+def test_opens_a_good_index(search_index_dir: Path) -> None:
+    ix = open_index(search_index_dir)
+    try:
+        assert ix.doc_count() > 0
+    finally:
+        ix.close()
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailableError, match="does not exist"):
+        open_index(tmp_path / "nope")
+
+
+def test_folder_without_index(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(IndexUnavailableError, match="holds no index"):
+        open_index(tmp_path)
+
+
+def test_other_schema_version(
+    tmp_path: Path, search_docs: list[dict[str, object]]
+) -> None:
+    ix = whoosh_index.create_in(str(tmp_path), schema.ArticleSchema())
+    ix.close()
+    (tmp_path / schema.VERSION_FILE).write_text(
+        json.dumps({"schema_version": schema.SCHEMA_VERSION + 1})
+    )
+    with pytest.raises(SchemaMismatchError, match="schema version"):
+        open_index(tmp_path)
+
+
+def test_missing_version_file(tmp_path: Path) -> None:
+    whoosh_index.create_in(str(tmp_path), schema.ArticleSchema()).close()
+    with pytest.raises(SchemaMismatchError):
+        open_index(tmp_path)
+
+
+def test_other_fields(tmp_path: Path) -> None:
+    whoosh_index.create_in(
+        str(tmp_path), Schema(id=ID(stored=True), text=TEXT())
+    ).close()
+    (tmp_path / schema.VERSION_FILE).write_text(
+        json.dumps({"schema_version": schema.SCHEMA_VERSION})
+    )
+    with pytest.raises(SchemaMismatchError, match="missing"):
+        open_index(tmp_path)
+
+
+def test_engine_refuses_bad_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailableError):
+        SearchEngine(tmp_path / "absent")

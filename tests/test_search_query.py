@@ -1,0 +1,185 @@
+"""Plain and raw query parsing, including hostile input."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh import query as wq
+
+from search.errors import QueryError
+from search.query import (
+    Unit,
+    analyze,
+    build_plain,
+    max_typos,
+    parse_plain,
+    parse_raw,
+    spell_words,
+)
+from search.schema import ArticleSchema
+
+
+@pytest.mark.parametrize(
+    ("text", "clauses", "excluded"),
+    [
+        ("energy policy", [["energy"], ["policy"]], []),
+        ('"energy policy" turkey', [['"energy policy"'], ["turkey"]], []),
+        ("energy -nuclear", [["energy"]], ["nuclear"]),
+        ("inflation OR deflation banks", [["inflation", "deflation"], ["banks"]], []),
+        ("title:energy author:smith", [["title:energy"], ["author:smith"]], []),
+        ("TAG:Climate", [["tag:Climate"]], []),
+        ("foo:bar", [["foo:bar"]], []),
+        ('unclosed "phrase here', [["unclosed"], ['"phrase here"']], []),
+        ("OR energy OR", [["energy"]], []),
+        ("or energy", [["or"], ["energy"]], []),
+    ],
+    ids=[
+        "words",
+        "phrase",
+        "exclude",
+        "or",
+        "fields",
+        "field-case",
+        "unknown-field-literal",
+        "unclosed-quote",
+        "dangling-or",
+        "lowercase-or-is-a-word",
+    ],
+)
+def test_parse_plain_clauses(
+    text: str, clauses: list[list[str]], excluded: list[str]
+) -> None:
+    parsed = parse_plain(text)
+    assert [[u.show() for u in c] for c in parsed.clauses] == clauses
+    assert [u.show() for u in parsed.excluded] == excluded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        '"',
+        '""',
+        "-",
+        ":::",
+        "title:",
+        "((((",
+        "a" * 1000,
+        "*?~^[]{}",
+        "\x00\x01 energy",
+        "NOT AND OR",
+        "énergie d'État",
+        "🙂 emoji",
+    ],
+    ids=[
+        "empty",
+        "quote",
+        "empty-phrase",
+        "dash",
+        "colons",
+        "empty-field",
+        "parens",
+        "long",
+        "syntax-chars",
+        "control-chars",
+        "operators",
+        "accents",
+        "emoji",
+    ],
+)
+def test_parse_plain_never_raises(text: str) -> None:
+    built = build_plain(parse_plain(text), None)
+    assert isinstance(built.parsed, str)
+
+
+def test_prefix_only_when_still_typing() -> None:
+    assert parse_plain("energy pol").prefix_last
+    assert not parse_plain("energy pol ").prefix_last
+    assert not parse_plain('"energy pol"').prefix_last
+    assert not parse_plain("energy pol.").prefix_last
+
+
+def test_analysis_folds_accents_and_stems() -> None:
+    assert analyze("Erdoğan relations") == ["erdogan", "relat"]
+    assert analyze("relation") == ["relat"]
+    assert spell_words("Erdoğan Relations") == ["erdogan", "relations"]
+
+
+@pytest.mark.parametrize(
+    ("word", "typos"),
+    [("tax", 0), ("bank", 0), ("banks", 1), ("inflation", 2), ("policies", 1)],
+)
+def test_typo_budget(word: str, typos: int) -> None:
+    assert max_typos(word) == typos
+
+
+def test_stop_words_only_builds_nothing() -> None:
+    built = build_plain(parse_plain("the of and"), None)
+    assert built.required == []
+    assert built.combined() is None
+
+
+def test_long_questions_drop_function_words() -> None:
+    built = build_plain(
+        parse_plain("what are the effects of inflation on wages in europe"), None
+    )
+    assert built.verbose
+    assert [label for label, _ in built.required] == [
+        "effects",
+        "inflation",
+        "wages",
+        "europe",
+    ]
+
+
+def test_short_query_keeps_question_words() -> None:
+    built = build_plain(parse_plain("what works"), None)
+    assert not built.verbose
+    assert [label for label, _ in built.required] == ["what", "works"]
+
+
+def test_field_unit_searches_only_that_field() -> None:
+    built = build_plain(parse_plain("title:energy"), None)
+    ((_, q),) = built.required
+    assert {f for f, _ in q.terms()} == {"title"}
+
+
+def test_phrase_becomes_phrase_query() -> None:
+    built = build_plain(parse_plain('"energy policy"'), None)
+    ((_, q),) = built.required
+    phrases = [q] if isinstance(q, wq.Phrase) else list(q.children())
+    assert all(isinstance(p, wq.Phrase) for p in phrases)
+    assert phrases[0].words == ["energi", "polici"]
+
+
+def test_unit_show_roundtrip() -> None:
+    assert Unit("a b", phrase=True, field="title").show() == 'title:"a b"'
+
+
+def test_raw_parses_whoosh_syntax() -> None:
+    q = parse_raw("title:energy AND NOT nuclear", ArticleSchema())
+    assert "energi" in str(q)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["published:[2020 to", "published:[notadate TO 2020]", "published:yesterdayish"],
+    ids=["open-range", "bad-date", "bad-date-term"],
+)
+def test_raw_syntax_errors_are_query_errors(text: str) -> None:
+    with pytest.raises(QueryError) as info:
+        parse_raw(text, ArticleSchema())
+    assert info.value.param == "q"
+
+
+def test_raw_error_has_position() -> None:
+    with pytest.raises(QueryError) as info:
+        parse_raw("energy published:yesterdayish", ArticleSchema())
+    assert info.value.position == 17
+
+
+def test_raw_unclosed_paren_is_lenient() -> None:
+    assert "energi" in str(parse_raw("title:(energy", ArticleSchema()))
+
+
+def test_raw_empty_is_none() -> None:
+    assert parse_raw("   ", ArticleSchema()) is None
