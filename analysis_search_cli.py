@@ -1,4 +1,4 @@
-"""The ``analysis-search`` command: dispatches subcommands to the package that owns them.
+"""The ``analysis-search`` command: sends each subcommand to the package that owns it.
 
 ``index`` and ``extract`` belong to the indexer; ``serve`` and ``query`` to the search
 service. The two packages never import each other's heavy dependencies, so this

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RENDER_PATH = ROOT / "examples" / "render.py"
 
 #: Bumped whenever the generator's output changes (cached corpora are rebuilt).
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 20240601
 #: Vocabulary size: real words first, made-up words after them.
 VOCABULARY_SIZE = 40_000
@@ -236,12 +236,13 @@ class Generator:
         return words
 
     def _sentence(self, words: list[str]) -> str:
+        if len(words) > 6 and self.rng.random() < 0.08:
+            # a year, in place of the last two words (the word count stays exact)
+            words = [*words[:-2], "in", str(self.rng.randrange(1990, 2025))]
         text = " ".join(words)
         if len(words) > 12 and self.rng.random() < 0.5:
             cut = self.rng.randrange(4, len(words) - 4)
             text = " ".join(words[:cut]) + ", " + " ".join(words[cut:])
-        if self.rng.random() < 0.08:
-            text += f" in {self.rng.randrange(1990, 2025)}"
         return text[0].upper() + text[1:] + "."
 
     def _body(self, n: int, topical: Sequence[str]) -> str:

@@ -213,6 +213,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"SQLite {m['sqlite']}, {m['platform']}; run started {m['date']}, load "
         f"average at start {', '.join(str(x) for x in m['load_average_at_start'])}.",
     ]
+    lines += ["", *targets_markdown(results)]
     for n, result in results["sizes"].items():
         lines += [
             "",
@@ -234,3 +235,31 @@ def markdown(results: dict[str, Any]) -> str:
             )
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def targets_markdown(results: dict[str, Any]) -> list[str]:
+    """Lines of a Markdown table: each target at the largest size, met or by how much
+    it is missed."""
+    if not results["sizes"]:
+        return []
+    n = max(results["sizes"], key=int)
+    by_name = {f["name"]: f for f in results["sizes"][n]["figures"]}
+    lines = [
+        f"Targets at {int(n):,} pages:",
+        "",
+        "| figure | target | measured | met | missed by |",
+        "| --- | --- | ---: | --- | ---: |",
+    ]
+    for name, (op, target) in TARGETS.items():
+        f = by_name.get(name)
+        if f is None:
+            continue
+        value = f["value"]
+        missed = ""
+        if not f.get("met") and isinstance(value, int | float) and target:
+            factor = value / target if op == "<=" else target / max(value, 1e-9)
+            missed = f"{factor:.1f}x"
+        met = "yes" if f.get("met") else "**no**"
+        cells = (f"`{name}`", f"{op} {target:g}", _fmt(value), met, missed)
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines

@@ -120,6 +120,28 @@ def ensure_corpus(n: int, seed: int) -> tuple[Path, Path, dict[str, Any]]:
     return pages, jsonl, info
 
 
+def corpus_stats(jsonl: Path) -> dict[str, Any]:
+    """Words per article, tags and authors of a corpus (from its JSONL)."""
+    words: list[int] = []
+    tags: set[str] = set()
+    authors: set[str] = set()
+    with jsonl.open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            words.append(int(d["word_count"]))
+            tags.update(d["tags"])
+            authors.update(d["authors"])
+    words.sort()
+    return {
+        "words_mean": round(sum(words) / max(1, len(words))),
+        "words_median": words[len(words) // 2] if words else 0,
+        "words_min": words[0] if words else 0,
+        "words_max": words[-1] if words else 0,
+        "distinct_tags": len(tags),
+        "distinct_authors": len(authors),
+    }
+
+
 # --- indexing -----------------------------------------------------------------------
 def run_indexer(args: list[str]) -> dict[str, Any]:
     """Run ``analysis-search index ARGS --json --quiet``; time, memory and report."""
@@ -341,7 +363,7 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     work = OUT_DIR / "work"
     work.mkdir(parents=True, exist_ok=True)
     pages, jsonl, info = ensure_corpus(n, args.seed)
-    result: dict[str, Any] = {"corpus": info}
+    result: dict[str, Any] = {"corpus": {**info, **corpus_stats(jsonl)}}
     result["indexing"] = bench_indexing(n, pages, jsonl, work)
     docs = load_docs(jsonl, seed=args.seed)
     per_kind = 20 if args.quick else 60

@@ -1,1 +1,1 @@
-"""analysis-search indexer: article HTML in, fielded documents and a Whoosh index out."""
+"""The analysis-search indexer: article HTML in, fielded documents and an index out."""

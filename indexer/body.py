@@ -4,24 +4,34 @@
 
 1. Elements matching the site config's ``ignore`` selectors are removed from the soup.
 2. The site config's ``body`` selectors: the text of every matching element.
-3. ``itemprop="articleBody"``: every such element that holds article text.
-4. ``<article>``: the one holding most paragraph text, when it holds a fair share of
-   the page's paragraph text (teaser cards in "related" lists are ``<article>`` too).
+3. ``itemprop="articleBody"``: every such element, when they hold at least half the
+   prose of the best-scored block (step 6).
+4. ``<article>``: the one holding most prose, when it holds half the prose of the
+   best-scored block or ``MIN_SEMANTIC_PROSE`` characters (teaser cards in "related"
+   lists are ``<article>`` elements too).
 5. ``<main>`` (or ``role="main"``), on the same condition.
 6. Scoring: the element maximising ``good - JUNK_WEIGHT * junk``, where ``good`` is the
-   text of its paragraph-like blocks (enough words, few links, not in a boilerplate
-   box) and ``junk`` the rest of its text (links, short snippets, boxes).
+   text of its prose blocks (``MIN_PARAGRAPH_CHARS`` or more of non-link text, not in
+   a boilerplate box) and ``junk`` the rest of its text (links, snippets, boxes).
+7. When the container holds less than ``LENIENT_BELOW`` characters of prose, the page
+   is measured again ignoring boxes and hidden elements (broken markup can nest the
+   article inside an unclosed menu or sidebar); a block with ``LENIENT_GAIN`` times
+   more prose found that way wins.
 
-Inside the chosen container, scripts, styles, forms, iframes, hidden elements, image
-captions, boilerplate boxes (navigation, share bars, "related posts", newsletter and
-subscribe boxes, comments, cookie banners, author bios, ads; recognised by their
-class/id/role in several naming styles), link lists, and short blocks whose whole
-text is a boilerplate phrase ("Share", "Read more", "Lesen Sie auch", "Publicité",
-...) are left out. Headings, list items, blockquotes and table cells each become
-their own paragraph; paragraphs are separated by a blank line.
+Lead paragraphs just before the container (an intro in a header block) are added
+(``_with_lead``). Inside the container these are left out: scripts, styles, forms,
+iframes, navigation, asides, footers, image captions and alt text, hidden elements;
+boilerplate boxes, recognised by class/id/role words in several naming styles (share
+bars, "related posts", newsletter/subscribe/donate boxes, comments, cookie banners,
+author bios, ads, widgets holding little prose); link lists; small ``<article>``
+teaser cards; everything after a subheading such as "Related stories" or
+"Kommentare"; and short blocks that are a boilerplate label ("Share", "Lesen Sie
+auch", "Publicité"), a call to action ("Subscribe to our newsletter"), a dateline or
+an ``A | B | C`` menu line. Headings, list items, blockquotes and table cells each
+become their own paragraph; paragraphs are separated by a blank line.
 
-Everything is computed with one bottom-up pass over the page (text and link lengths
-of every element) and one pass over the container to write the text.
+Everything is computed with one bottom-up pass over the page (text, link and prose
+lengths of every element) and one pass over the container to write the text.
 """
 
 from __future__ import annotations
@@ -82,6 +92,11 @@ LENIENT_GAIN = 2.0
 #: the posts of a forum thread or the sections of a long page).
 NESTED_ARTICLE_SHARE = 0.25
 MAX_TEASER_PROSE = 300
+#: Lead paragraphs before the container: up to this many levels up, with at least
+#: this much prose, which must be this share of their text.
+LEAD_LEVELS = 2
+MIN_LEAD_PROSE = 80
+LEAD_PROSE_SHARE = 0.6
 #: Blocks whose link text exceeds this share of their text are link lists.
 MAX_LINK_DENSITY = 0.5
 
@@ -162,54 +177,81 @@ _WHOLE_NAME_ONLY = frozenset({"hidden", "hide", "invisible"})
 _WS = re.compile(r"\s+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
-#: Whole-block boilerplate phrases in several languages (case-folded, matched on
-#: blocks shorter than ``MAX_PHRASE_BLOCK`` characters).
-_BOILERPLATE_PHRASE = re.compile(
-    r"^\W*(?:"
+#: Labels that are boilerplate when they are a whole block ("Share", "Tags",
+#: "Anzeige"), in several languages; matched case-folded, ignoring punctuation.
+_LABELS = (
     # English
-    r"share|share this|share on \w+|tweet|e-?mail|print|comments?|\d+ comments?|"
-    r"no comments|leave a (?:comment|reply)|read more|read also|see also|more from|"
-    r"related|recommended|top stories|most (?:read|popular)|don'?t miss|"
-    r"you (?:may|might) also like|tags?|tagged|topics|filed under|posted in|"
-    r"categor(?:y|ies)|"
-    r"advert\w*|sponsored|subscribe|sign up|newsletter|follow us|"
-    r"about the author|last (?:modified|updated)|updated|published|more|contact|"
-    r"phone|tel|fax|table of contents|print recipe|"
-    r"image \d+ of \d+|image copyright|"
-    r"(?:photos?|fotos?|bild|image|credits?|crédits?(?: photos?)?|quelle|source)\s*:|"
-    r"all rights reserved|copyright|cookies?|"
+    "share|share this|share this article|share this story|tweet|e-?mail|print|"
+    "comments?|tags?|topics|categories|category|related|recommended|advertisement|"
+    "advert|sponsored|subscribe|newsletter|contact|phone|fax|tel|cookies?|"
+    "read more|more|"
     # German
-    r"lesen sie auch|lesen sie mehr|mehr zum thema|weiterlesen|anzeige|werbung|"
-    r"teilen|kommentare?|kommentieren|keine kommentare|ähnliche (?:beiträge|artikel)|"
-    r"weitere (?:artikel|beiträge|informationen|themen)|schon gelesen|schlagw[öo]rter?|"
-    r"über den autor|letzte änderung|aktualisiert|beitragsbild|mehr|kontakt|"
-    r"telefon|themen|zum weiterlesen|inhaltsverzeichnis|das könnte (?:dich|sie)|"
-    r"rezept drucken|bild anzeigen|"
-    r"das könnte sie auch interessieren|verwandte artikel|"
-    # French
-    r"publicité|lire aussi|à lire aussi|lire la suite|partager|voir aussi|"
-    r"commentaires?|vos réactions|sur le même sujet|mots-clés|"
-    # Spanish / Portuguese / Italian
-    r"publicidad|leer más|lea también|compartir|comentarios?|lo último|"
-    r"etiquetas|noticias relacionadas|leia também|leia mais|compartilhe|"
-    r"pubblicità|leggi anche|condividi|commenti|"
-    # Dutch / Polish / Russian / Japanese
-    r"reclame|lees ook|delen|reacties|"
-    r"reklama|czytaj też|czytaj także|zobacz (?:też|także|również)|udostępnij|"
-    r"komentarze|"
-    r"реклама|читайте также|поделиться|комментарии|"
-    r"関連記事|コメント"
-    r")(?:\W.{0,40})?$",
-    re.I,
+    "teilen|kommentare?|kommentieren|themen|schlagw[öo]rter?|anzeige|werbung|"
+    "kontakt|telefon|weiterlesen|beitragsbild|mehr|"
+    # French, Spanish, Portuguese, Italian, Dutch, Polish, Russian, Japanese
+    "partager|commentaires?|mots-clés|publicité|compartir|comentarios?|"
+    "etiquetas|publicidad|lo último|compartilhe|comentários|pubblicità|"
+    "condividi|commenti|delen|reacties|reclame|udostępnij|komentarze|reklama|"
+    "поделиться|комментарии|реклама|関連記事|コメント"
+)
+#: Beginnings of short boilerplate blocks ("Read more: ...", "Lesen Sie auch ...").
+_LABEL_PREFIXES = (
+    # English
+    "share on|share this|read more|read also|see also|more from|"
+    "more (?:stories|news|articles|videos|photos|topics|on|about|like this)|"
+    "related (?:articles|stories|posts|content|coverage)|top stories|"
+    "most (?:read|popular|viewed)|don'?t miss|you (?:may|might) also like|"
+    "filed under|posted in|tagged|tags:|about the author|"
+    "last (?:modified|updated)|updated:|published:|image \\d+ of \\d+|"
+    "image copyright|all rights reserved|copyright|follow us|\\d+ comments?|"
+    "no comments|leave a (?:comment|reply)|table of contents|print recipe|"
+    "(?:contact|phone|tel\\.?|fax|e-?mail|kontakt|telefon)\\s*:|"
+    "(?:photos?|fotos?|bild|image|credits?|crédits?(?: photos?)?|quelle|source)\\s*:|"
+    # German
+    "lesen sie (?:auch|mehr)|mehr zum thema|"
+    "mehr (?:zu|aus|von|über|themen|artikel|nachrichten|news|interessantes|infos)|"
+    "ähnliche (?:beiträge|artikel)|weitere (?:artikel|beiträge|informationen|themen)|"
+    "schon gelesen|über den autor|letzte änderung|aktualisiert am|keine kommentare|"
+    "das könnte (?:dich|sie)|verwandte artikel|zum weiterlesen|inhaltsverzeichnis|"
+    "rezept drucken|bild anzeigen|"
+    # French, Spanish, Portuguese, Italian, Dutch, Polish, Russian
+    "lire aussi|à lire aussi|lire la suite|voir aussi|vos réactions|"
+    "sur le même sujet|leer más|lea también|noticias relacionadas|leia também|"
+    "leia mais|leggi anche|lees ook|czytaj (?:też|także)|"
+    "zobacz (?:też|także|również)|читайте также"
+)
+_BOILERPLATE_PHRASE = re.compile(
+    rf"^\W*(?:(?:{_LABELS})[\W\d]*|(?:{_LABEL_PREFIXES})(?:\W.{{0,40}})?)$", re.I
 )
 MAX_PHRASE_BLOCK = 60
 
+#: Subheadings after which the rest of their section is not the article.
+_SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+_SECTION_END = re.compile(
+    r"^\W*(?:"
+    r"related(?: articles| stories| posts| news| content| coverage)?|"
+    r"more (?:stories|news|articles|from\b.*)|most (?:popular|read|viewed)|"
+    r"popular(?: posts| articles| stories)?|top stories|trending(?: now)?|"
+    r"you (?:may|might) also (?:like|enjoy)|recommended(?: for you)?|"
+    r"read (?:more|next|also)|partner news|(?:leave a |post a )?comments?|"
+    r"\d+ comments?|leave a reply|more on this (?:story|topic)|"
+    r"lesen sie auch|mehr zum thema|weitere (?:artikel|beiträge|nachrichten|themen)|"
+    r"ähnliche (?:artikel|beiträge)|das könnte sie auch interessieren|kommentare|"
+    r"lire aussi|à lire aussi|sur le même sujet|articles similaires|les plus lus|"
+    r"commentaires|noticias relacionadas|lo más leído|te puede interesar|"
+    r"artículos relacionados|leggi anche|articoli correlati|i più letti|"
+    r"czytaj także|zobacz też|najpopularniejsze|читайте также|самые популярные.*|"
+    r"похожие (?:статьи|новости)|関連記事|人気記事"
+    r")\W*$",
+    re.I,
+)
 #: Short blocks mentioning one of these are calls to action, not article text.
 _BOILERPLATE_MENTION = re.compile(
     r"\bsubscri(?:be|ber|ption)|\bnewsletter|\bsign up\b|\blog in\b|"
     r"\bfollow (?:us|me|him|her)\b|all rights reserved|©|\babonn|\binscri|"
     r"\bsuscr|\biscriviti|\bregistrier|\banmelden\b|\beinloggen\b|\bzaloguj|"
-    r"\bподпи",
+    r"\bподпи|requires javascript|enable javascript|click here|"
+    r"\bshare (?:it|this)\b|read the full story|continue reading",
     re.I,
 )
 MAX_MENTION_BLOCK = 160
@@ -238,7 +280,6 @@ def _is_date_line(text: str) -> bool:
     return len(_LETTER_WORD.findall(text)) <= 6
 
 
-
 _BLOCK_BREAK_TAGS = frozenset(
     {"br", "hr", "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"}
 )
@@ -257,6 +298,7 @@ class _Stats:
     boiler: bool = False
     headline: bool = False  # holds an <h1>, <main> or itemprop=articleBody
     quote: bool = False  # is or holds a <blockquote> (quoted posts are link-dense)
+    boxed: int = 0  # text inside boilerplate boxes below the element
     owner: _Stats | None = None  # the nearest enclosing boilerplate-named box
 
 
@@ -387,6 +429,7 @@ class _Analysis:
             cs = self.measure(child, in_link, inner, depth + 1)
             st.text += cs.text
             st.link += cs.link
+            st.boxed += cs.text if cs.boiler else cs.boxed
             st.headline = st.headline or cs.headline
             st.quote = st.quote or cs.quote
             if cname in INLINE_TAGS:
@@ -532,6 +575,9 @@ class _Writer:
                 if st is not None and not st.boiler:
                     self.write(child)
                 continue
+            if name in _SUBHEADINGS and _ends_article(child):
+                self.flush()
+                return  # "Related stories", "Comments": the rest is not the article
             if name in _BLOCK_BREAK_TAGS or name not in INLINE_TAGS:
                 if self.skip(child):
                     if name in ("br", "hr"):
@@ -540,6 +586,12 @@ class _Writer:
                 self.flush()
                 self.write(child)
                 self.flush()
+
+
+def _ends_article(heading: Tag) -> bool:
+    """Whether a subheading opens the page's tail (related posts, comments...)."""
+    text = heading.get_text(" ", strip=True)
+    return len(text) < MAX_PHRASE_BLOCK and _SECTION_END.match(text) is not None
 
 
 def _render(tags: list[Tag], analysis: _Analysis) -> str:
@@ -580,7 +632,7 @@ def extract_body(soup: BeautifulSoup, *, site: SiteConfig = EMPTY) -> str:
     for selector in site.ignore:
         for tag in soup.select(selector):
             tag.decompose()
-    root = soup.body if soup.body is not None else soup
+    root = _find_body(soup)
     if site.body:
         chosen = _outermost([t for sel in site.body for t in soup.select(sel)])
         if chosen:
@@ -600,7 +652,50 @@ def extract_body(soup: BeautifulSoup, *, site: SiteConfig = EMPTY) -> str:
         alt = _best_scored(lenient, root)
         if lenient.stats[id(alt)].good >= LENIENT_GAIN * max(good, 1):
             return _render_fresh([alt])
-    return _render(chosen, analysis)
+    return _render(_with_lead(chosen, analysis, root), analysis)
+
+
+def _with_lead(chosen: list[Tag], analysis: _Analysis, root: Tag) -> list[Tag]:
+    """The container(s), preceded by the lead paragraphs that sit just before them.
+
+    Many templates put the lead (intro, standfirst-like first paragraph) in a header
+    block before the text container. Walking up at most ``LEAD_LEVELS`` levels from
+    the first container, preceding siblings are taken while they are mostly prose
+    (boxes inside them aside); the first sibling with text that is not stops the walk.
+    """
+    stats = analysis.stats
+    leads: list[Tag] = []
+    node = chosen[0]
+    for _ in range(LEAD_LEVELS):
+        sibling = node.previous_sibling
+        while sibling is not None:
+            st = stats.get(id(sibling)) if isinstance(sibling, Tag) else None
+            if st is not None and st.text:
+                if (
+                    st.boiler
+                    or analysis.in_box(st)
+                    or st.good < MIN_LEAD_PROSE
+                    or st.good < LEAD_PROSE_SHARE * (st.text - st.boxed)
+                ):
+                    return [*leads, *chosen]
+                leads.insert(0, sibling)
+            sibling = sibling.previous_sibling
+        parent = node.parent
+        if parent is None or parent is root:
+            break
+        node = parent
+    return [*leads, *chosen]
+
+
+def _find_body(soup: BeautifulSoup) -> Tag:
+    """The ``<body>`` (a child of ``<html>`` as lxml builds it), else the soup."""
+    for top in soup.contents:
+        if isinstance(top, Tag) and top.name == "html":
+            for child in top.contents:
+                if isinstance(child, Tag) and child.name == "body":
+                    return child
+    body = soup.find("body")
+    return body if isinstance(body, Tag) else soup
 
 
 def _render_fresh(tags: list[Tag]) -> str:

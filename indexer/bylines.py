@@ -50,7 +50,8 @@ _ROLE_WORDS = frozenset(
     bio biography opinion analysis guest admin administrator datum date fecha alle
     all beiträge artikel posts articles stories zur person auteur autore autora
     veröffentlicht aktualisiert publié publiée publicado pubblicato geplaatst
-    gepubliceerd mis à jour rechtsanwalt rechtsanwältin anwalt attorney lawyer""".split()
+    gepubliceerd mis à jour rechtsanwalt rechtsanwältin anwalt attorney
+    lawyer""".split()
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -126,7 +127,8 @@ def _lower_phrase(words: list[str]) -> bool:
 
 
 _PARTICLES = frozenset(
-    "van von de der den da di du del della la le bin al ter zu dos das do y e ibn".split()
+    "van von de der den da di du del della la le bin al ter zu dos das do y e "
+    "ibn".split()
 )
 #: "Jane Doe Foto: John Roe": the photo credit that follows a name.
 _CREDIT = re.compile(

@@ -61,6 +61,9 @@ def parse_lines(lines: IO[str]) -> Iterator[GoodLine | BadLine]:
         except json.JSONDecodeError as exc:
             yield BadLine(lineno, f"not valid JSON ({exc.msg} at column {exc.colno})")
             continue
+        except RecursionError:
+            yield BadLine(lineno, "not valid JSON (nested too deeply)")
+            continue
         if not isinstance(data, dict):
             yield BadLine(lineno, f"expected a JSON object, got {type(data).__name__}")
             continue

@@ -1,4 +1,4 @@
-"""The Article value object and its fielded-document form keyed by schema field names."""
+"""The Article value object and its fielded-document form keyed by schema fields."""
 
 from __future__ import annotations
 

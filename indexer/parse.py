@@ -19,9 +19,12 @@ Broken markup is not an error: lxml repairs it the way browsers do.
 from __future__ import annotations
 
 import codecs
+import gc
 import re
 import warnings
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from bs4.exceptions import ParserRejectedMarkup
@@ -136,6 +139,24 @@ def make_soup(text: str, source: str) -> BeautifulSoup:
             raise ParseError(source, f"unparseable markup ({exc})") from None
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a page's tree is built and read.
+
+    A BeautifulSoup tree is tens of thousands of young objects that all survive
+    until the page is done, so the collector rescans them again and again for
+    nothing; pausing it makes a page about a quarter faster. The tree becomes
+    garbage afterwards and is collected as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def summarize(body: str, limit: int = SUMMARY_CHARS) -> str:
     """The body's first paragraph, cut at a word boundary near ``limit`` characters."""
     first = body.split("\n\n", 1)[0].strip()
@@ -183,9 +204,10 @@ def parse_html(
         raise ParseError(source, "empty file")
     raw = decompress(data, source)
     text = decode_html(raw, source)
-    soup = make_soup(text, source)
-    meta = extract_metadata(soup, site=site)
-    body = extract_body(soup, site=site)
+    with _gc_paused():
+        soup = make_soup(text, source)
+        meta = extract_metadata(soup, site=site)
+        body = extract_body(soup, site=site)
     if len(body.split()) < MIN_BODY_WORDS and len(body) < MIN_BODY_CHARS:
         raise ParseError(source, "no article text")
     canonical = meta.canonical_url or ""

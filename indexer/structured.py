@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -169,6 +170,7 @@ def _person_name(item: dict[str, Any]) -> str | None:
 def texts(value: Any) -> list[str]:
     """Strings of a JSON-LD value: a string, a list of them, or ``{"name": ...}``."""
     if isinstance(value, str):
+        value = html.unescape(value) if "&" in value else value  # "Q&#038;A"
         return [value.strip()] if value.strip() else []
     if isinstance(value, int | float) and not isinstance(value, bool):
         return [str(value)]

@@ -11,6 +11,7 @@ import html
 import json
 import os
 import re
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -83,7 +84,7 @@ def _query_parser() -> _Parser:
         default=",".join(models.DEFAULT_FACETS),
         help="comma list of facets to count ('' for none)",
     )
-    p.add_argument("--facet-size", type=int, default=10)
+    p.add_argument("--facet-size", type=int, default=models.DEFAULT_FACET_SIZE)
     return p
 
 
@@ -135,6 +136,7 @@ def serve(args: argparse.Namespace) -> int:
     configure_logging(config)
     app = create_app(config)
     try:
+        _check_listen(config.host, config.port)
         waitress.serve(
             app,
             host=config.host,
@@ -144,7 +146,30 @@ def serve(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
         pass
+    except OSError as exc:  # the port is taken, or the host is not ours
+        sys.stderr.write(
+            f"analysis-search serve: error: cannot listen on "
+            f"{config.host}:{config.port}: {exc.strerror or exc}\n"
+        )
+        return 1
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Bind and release ``host:port`` first, as waitress does.
+
+    Waitress leaks its sockets when it cannot bind, so the usual failures (a port
+    that is taken, a host that is not this machine's) are found here.
+
+    Raises:
+        OSError: The address cannot be bound.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    )[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
 
 
 def query(args: argparse.Namespace, out: TextIO) -> int:
@@ -223,7 +248,9 @@ def format_result(result: models.SearchResult, *, bold: bool = False) -> str:
         if hit.tags:
             lines.append("   tags: " + ", ".join(hit.tags))
         for snippet in hit.snippets:
-            lines.append("   … " + plain_text(snippet, bold=bold) + " …")
+            # One line each: the snippet's own paragraph breaks become spaces, and
+            # it already carries its "…" where it was cut.
+            lines.append("   " + " ".join(plain_text(snippet, bold=bold).split()))
     for name, facet in result.facets.items():
         if not facet.values:
             continue

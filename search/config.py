@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 #: Prefix of every environment variable the service reads.
 ENV_PREFIX = "ANALYSIS_SEARCH_"
@@ -151,6 +153,12 @@ class Config:
                 raise ConfigError(f"{env_name(name)} {message}")
         if "*" in self.cors_origins and len(self.cors_origins) > 1:
             raise ConfigError(f"{env_name('cors_origins')}: '*' must be used alone")
+        for origin in self.cors_origins:
+            if origin != "*" and not _is_origin(origin):
+                raise ConfigError(
+                    f"{env_name('cors_origins')}: {origin!r} is not an origin "
+                    "(scheme://host[:port], e.g. https://www.example.org)"
+                )
         if check_index and not self.index.is_dir():
             raise ConfigError(
                 f"{env_name('index')}: index directory {str(self.index)!r} does not "
@@ -181,15 +189,35 @@ def _convert(name: str, raw: str) -> object:
             raise ConfigError(f"{var} must be an integer, got {raw!r}") from None
     if name in _FLOAT_FIELDS:
         try:
-            return float(raw)
+            number = float(raw)
         except ValueError:
             raise ConfigError(f"{var} must be a number, got {raw!r}") from None
+        if not math.isfinite(number):
+            raise ConfigError(f"{var} must be a finite number, got {raw!r}")
+        return number
     if name == "cors_origins":
         return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
     if name == "extract_command":
-        return tuple(shlex.split(raw))
+        try:
+            return tuple(shlex.split(raw))
+        except ValueError as exc:  # an unbalanced quote
+            raise ConfigError(f"{var} cannot be split into words: {exc}") from None
     if name == "log_level":
         return raw.upper()
     if name == "index":
         return Path(raw)
     return raw
+
+
+def _is_origin(text: str) -> bool:
+    """Whether ``text`` is a browser origin: ``http(s)://host[:port]``, nothing more."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not (parts.path or parts.query or parts.fragment or parts.username)
+    )

@@ -2,9 +2,13 @@
 
 ``SearchEngine`` is what the HTTP layer (and the ``query`` command) call. It is
 thread-safe: every thread gets its own Whoosh searcher (Whoosh requires it),
-refreshed between requests when the index changed on disk. Everything that depends
-only on the index contents (facet bitsets, the word list, titles, related posts,
-result pages) is computed once per index generation and shared by the threads.
+replaced by a fresh one between requests when the index changed on disk.
+Everything that depends only on the index contents (facet bitsets, term scores,
+the word list, titles, related posts, result pages) is computed once per index
+generation and shared by the threads (``search.searching.Generation``); raw
+postings are kept per segment and survive commits (``search.postings``). A
+background thread reads ahead the common terms, words and titles of a new
+generation. Writes go through ``search.writing.committing_writer``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh.index import LockError
+from whoosh.index import EmptyIndexError, LockError
 
 from search import schema
 from search.cache import LRUCache
@@ -79,14 +83,26 @@ class SearchEngine:
 
     # --- searchers and generations ------------------------------------------------
     def _searcher(self) -> Any:
-        """This thread's searcher, refreshed when the index changed."""
+        """This thread's searcher, refreshed when the index changed.
+
+        Raises:
+            IndexUnavailableError: The index cannot be read (its folder vanished).
+        """
         if self._closed:
             raise IndexUnavailableError("the search engine is closed")
+        try:
+            return self._current_searcher()
+        except (OSError, EmptyIndexError) as exc:
+            raise IndexUnavailableError(
+                f"index {str(self.index_dir)!r} cannot be read: {exc}"
+            ) from exc
+
+    def _current_searcher(self) -> Any:
         local = self._local
         searcher = getattr(local, "searcher", None)
         now = time.monotonic()
         if searcher is None:
-            searcher = self._ix.searcher(weighting=ReaderBM25F(B=BM25_B, K1=BM25_K1))
+            searcher = self._ix.searcher(weighting=self._weighting())
             local.searcher = searcher
             local.checked = now
         elif (
@@ -103,6 +119,10 @@ class SearchEngine:
                 searcher = local.searcher = fresh
         return searcher
 
+    @staticmethod
+    def _weighting() -> ReaderBM25F:
+        return ReaderBM25F(B=BM25_B, K1=BM25_K1)
+
     def _generation(self, searcher: Any) -> Generation:
         gen = searcher.reader().generation()
         state = self._gens.get(gen)
@@ -111,6 +131,9 @@ class SearchEngine:
                 state = self._gens.get(gen)
                 if state is None:
                     state = Generation(gen, searcher, self._segments)
+                    if self._gens:
+                        newest = self._gens[max(self._gens)]
+                        state.previous_vocab = newest._vocab or newest.previous_vocab
                     for old in sorted(self._gens)[:-2]:
                         del self._gens[old]
                     self._gens[gen] = state
@@ -127,8 +150,15 @@ class SearchEngine:
 
     def _warm(self) -> None:
         try:
-            with self._ix.searcher() as searcher:
+            with self._ix.searcher(weighting=self._weighting()) as searcher:
                 self._segments.warm(searcher, (schema.BODY, schema.TITLE))
+                state = self._gens.get(searcher.reader().generation())
+                if state is not None:
+                    state.build_vocab(searcher.reader())
+                    if state.titles is None:
+                        titles = TitleIndex(searcher.reader())
+                        with state.lock:
+                            state.titles = state.titles or titles
         except Exception:  # a background thread: log it, queries read lazily
             logger.exception("reading ahead the common terms failed")
 
@@ -150,8 +180,7 @@ class SearchEngine:
             took = (time.perf_counter() - started) * 1000
             return _replace_took(cached, took)
         result = RequestRun(searcher, state, request, started, self.time_limit).run()
-        if not result.partial:
-            self._cache.put(key, result)
+        self._cache.put(key, result)
         return result
 
     def count(self, request: SearchRequest) -> int:

@@ -11,6 +11,7 @@ and ANDs of bitsets.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -99,13 +100,15 @@ class FacetTable:
                     counted.append((vid, n))
         else:
             counted = [(vid, 0) for vid in sorted(chosen)]
+        values = self.values
         if self.name in CHRONOLOGICAL:
-            counted.sort(key=lambda vc: self.values[vc[0]], reverse=True)
+            top = heapq.nlargest(size, counted, key=lambda vc: values[vc[0]])
         else:
-            counted.sort(key=lambda vc: (-vc[1], self.values[vc[0]].casefold()))
-        top = counted[:size]
+            top = heapq.nsmallest(
+                size, counted, key=lambda vc: (-vc[1], values[vc[0]].casefold())
+            )
         shown = {vid for vid, _ in top}
-        top += [vc for vc in counted[size:] if vc[0] in chosen and vc[0] not in shown]
+        top += [vc for vc in counted if vc[0] in chosen and vc[0] not in shown]
         return Facet(
             name=self.name,
             values=[FacetValue(self.values[vid], n, vid in chosen) for vid, n in top],

@@ -22,6 +22,8 @@ from search.query import stem_of
 SNIPPET_WORDS = 30
 #: Characters in a snippet window, about (30 words of ~6.5 characters).
 SNIPPET_CHARS = 200
+#: Matches looked at in a text for its snippets, at most.
+MAX_SPANS = 200
 #: Snippets per hit at most.
 MAX_SNIPPETS = 2
 
@@ -50,20 +52,38 @@ class Highlighter:
             p = stem[:-1] if len(stem) > 2 and stem.endswith(("i", "e")) else stem
             prefixes.add(re.escape(p))
         self._re: re.Pattern[str] | None = None
+        self._known: dict[str, str] = {}
         if prefixes:
             alts = "|".join(sorted(prefixes, key=len, reverse=True))
             self._re = re.compile(rf"\b(?:{alts}){_WORD_TAIL}")
 
-    def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, stem) of every matching word of ``text``."""
+    def spans(
+        self, text: str, max_spans: int = 0, max_chars: int = 0
+    ) -> list[tuple[int, int, str]]:
+        """(start, end, stem) of the matching words of ``text``.
+
+        Args:
+            text: The text.
+            max_spans: Stop after this many matches (0: all).
+            max_chars: Only look at the first characters (0: all).
+        """
         if self._re is None or not text:
             return []
+        if max_chars and len(text) > max_chars:
+            text = text[:max_chars]
         folded = fold(text)
         out = []
+        stems = self.stems
+        known = self._known
         for m in self._re.finditer(folded):
-            stem = stem_of(m.group(0))
-            if stem in self.stems:
+            word = m.group(0)
+            stem = known.get(word)
+            if stem is None:
+                stem = known[word] = stem_of(word) if len(known) < 4096 else ""
+            if stem in stems:
                 out.append((m.start(), m.end(), stem))
+                if len(out) == max_spans:
+                    break
         return out
 
     def mark(self, text: str) -> str:
@@ -79,7 +99,7 @@ class Highlighter:
         """
         if not text:
             return []
-        spans = self.spans(text)
+        spans = self.spans(text, max_spans=MAX_SPANS)
         if not spans:
             return [_render(text, 0, _cut_end(text, 0), [])]
         windows: list[tuple[int, int, int]] = []  # (-score, first span, last span)

@@ -174,8 +174,6 @@ SCHEMAS: dict[str, Any] = {
             "description": _STR,
             "param": _described(_STR, "The parameter at fault."),
             "position": _described(_INT, "Offset of a raw-mode syntax error in q."),
-            "code": _INT,
-            "link": {"type": "object"},
         },
         required=["title", "description"],
     ),

@@ -90,7 +90,7 @@ class SegmentCache:
         if found is None:
             dfl = reader.doc_field_length
             found = array(
-                "i", (dfl(d, fieldname, 0) for d in range(reader.doc_count_all()))
+                "i", (dfl(d, fieldname, 0) or 0 for d in range(reader.doc_count_all()))
             )
             with self._lock:
                 self._lengths[key] = found
@@ -230,7 +230,9 @@ class TermScores:
             for fieldname, weight, btext in btexts:
                 if seg is None:
                     ids, tfs = _read_postings(reader, fieldname, btext)
-                    lengths = [reader.doc_field_length(d, fieldname, 0) for d in ids]
+                    lengths = [
+                        reader.doc_field_length(d, fieldname, 0) or 0 for d in ids
+                    ]
                     lookup = dict(zip(ids, lengths, strict=True)).__getitem__
                 else:
                     ids, tfs = self.cache.postings(reader, seg, fieldname, btext)
@@ -278,20 +280,17 @@ def intersection(parts: Sequence[Scored]) -> Scored:
         bits &= p.bits
     if not bits:
         return EMPTY
-    ordered = sorted(parts, key=lambda p: len(p.scores))
-    smallest = ordered[0].scores
-    others = [p.scores for p in ordered[1:]]
-    out: dict[int, float] = {}
-    for d, s in smallest.items():
-        total = s
-        for o in others:
-            v = o.get(d)
-            if v is None:
-                break
-            total += v
-        else:
-            out[d] = total
-    return Scored(bits, out)
+    dicts = sorted((p.scores for p in parts), key=len)
+    keys = dicts[0].keys() & dicts[1].keys()
+    for other in dicts[2:]:
+        keys &= other.keys()
+    if len(dicts) == 2:
+        a, b = dicts
+        return Scored(bits, {d: a[d] + b[d] for d in keys})
+    if len(dicts) == 3:
+        a, b, c = dicts
+        return Scored(bits, {d: a[d] + b[d] + c[d] for d in keys})
+    return Scored(bits, {d: sum(x[d] for x in dicts) for d in keys})
 
 
 def restrict(part: Scored, bits: int) -> Scored:

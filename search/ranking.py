@@ -75,25 +75,6 @@ def collect(searcher: Any, q: Any, deadline: float | None) -> Collected:
     return out
 
 
-def match_ids(
-    searcher: Any, q: Any, deadline: float | None = None
-) -> tuple[list[int], bool]:
-    """Document numbers matching ``q``, unscored, and whether the deadline cut them."""
-    out: list[int] = []
-    context = searcher.boolean_context()
-    clock = time.perf_counter
-    for sub, offset in searcher.leaf_searchers():
-        m = q.matcher(sub, context)
-        n = 0
-        while m.is_active():
-            out.append(offset + m.id())
-            m.next()
-            n += 1
-            if deadline is not None and n % 64 == 0 and clock() > deadline:
-                return out, True
-    return out, False
-
-
 def span_proximity(
     stems: Sequence[str], spans: Sequence[tuple[int, int, str]], window: int
 ) -> float:

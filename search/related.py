@@ -1,10 +1,11 @@
 """Related posts: a cheap more-like-this from a document's key words and its tags.
 
 Whoosh's ``more_like_this`` costs 300–600 ms (WHOOSH-NOTES). Here a document's
-words are weighted by tf-idf once, the dozen best become an OR query on the body
-and title together with the document's exact tags, and Whoosh's top-N collector
-(which skips blocks that cannot make the top) runs it. The engine caches the answer
-per index generation.
+words are weighted by tf-idf, the dozen best are scored over the body and title
+from the in-memory term scores (``search.postings``), and each tag shared with
+another document adds a fixed share. The engine caches the answer per index
+generation. The same key words serve the pseudo-relevance feedback of long
+questions (``search.searching``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
-
-from whoosh import query as wq
 
 from search import schema
 from search.facets import FacetIndex, bitmask, docnums
@@ -64,19 +63,6 @@ def key_terms(reader: Any, stored: Mapping[str, Any]) -> list[tuple[str, float]]
         return []
     best = top[0][0]
     return [(term, weight / best) for weight, term in top if weight > 0]
-
-
-def related_query(reader: Any, stored: Mapping[str, Any]) -> Any | None:
-    """A query for documents like ``stored`` (None when it has nothing to go on)."""
-    subs: list[Any] = []
-    for term, weight in key_terms(reader, stored):
-        subs.append(wq.Term(schema.BODY, term, boost=weight))
-        subs.append(wq.Term(schema.TITLE, term, boost=weight * TITLE_WEIGHT))
-    for tag in stored.get(schema.TAGS) or ():
-        subs.append(wq.Term(schema.TAG, tag, boost=TAG_WEIGHT))
-    if not subs:
-        return None
-    return wq.Or(subs)
 
 
 #: A shared tag adds this share of the best key-word score.

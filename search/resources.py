@@ -263,6 +263,9 @@ class HealthResource:
         health["ready"] = True
         resp.media = health
 
+    #: Load balancers often check with ``HEAD``: same status, no body.
+    on_head = on_get
+
 
 class StatsResource:
     """``GET /stats``: index figures plus this process's request metrics."""

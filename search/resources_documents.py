@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote_to_bytes
 
 import falcon
 
+from search import schema
 from search.config import Config
 from search.errors import InvalidDocumentError, SearchError
 from search.resources import (
@@ -201,8 +202,18 @@ class DocumentResource:
                 raise InvalidDocumentError(
                     f"the body is not valid JSON: {exc}"
                 ) from None
+            except RecursionError:
+                raise InvalidDocumentError(
+                    "the body is not valid JSON: nested too deeply"
+                ) from None
             if not isinstance(doc, dict):
                 raise InvalidDocumentError("the body must be a JSON object")
+            unknown = sorted(set(doc) - set(schema.DOCUMENT_KEYS))
+            if unknown:  # a misspelt field would otherwise be dropped silently
+                raise InvalidDocumentError(
+                    f"unknown field {unknown[0]!r}; a document has the fields "
+                    + ", ".join(schema.DOCUMENT_KEYS)
+                )
             body_id = doc.get("id")
             if body_id not in (None, "", doc_id):
                 raise InvalidDocumentError(

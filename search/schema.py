@@ -90,7 +90,7 @@ TOKEN_PATTERN = r"\w+(?:['’]\w+)*"
 
 
 def text_analyzer() -> Any:
-    """Analyser of the ranked fields: lowercase, accent folding, English stop words, stems.
+    """Analyser of the ranked fields: lowercase, accent folding, stop words, stems.
 
     Returns:
         A Whoosh analyser (the same chain at index and query time).
@@ -165,7 +165,7 @@ DOCUMENT_KEYS: tuple[str, ...] = (
 
 
 def parse_datetime(value: object) -> datetime | None:
-    """Read a stored or JSON date (ISO 8601 string or datetime) as an aware UTC datetime.
+    """Read a stored or JSON date (ISO 8601 text or datetime) as an aware UTC datetime.
 
     Naive values are taken as UTC.
 
@@ -176,7 +176,7 @@ def parse_datetime(value: object) -> datetime | None:
         The datetime in UTC, or ``None`` for ``None``/empty.
 
     Raises:
-        ValueError: The string is not ISO 8601.
+        ValueError: The string is not ISO 8601, or the date has no UTC equivalent.
     """
     if value is None or value == "":
         return None
@@ -188,7 +188,10 @@ def parse_datetime(value: object) -> datetime | None:
         raise ValueError(f"not a date: {value!r}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00 has no UTC datetime
+        raise ValueError(f"date out of range: {value!r}") from None
 
 
 def format_datetime(dt: datetime | None) -> str | None:
@@ -265,8 +268,12 @@ def normalize_document(doc: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError("field 'word_count' must be a non-negative integer")
     out[WORD_COUNT] = wc
     ch = doc.get(CONTENT_HASH)
-    out[CONTENT_HASH] = ch if isinstance(ch, str) and ch else content_hash(
-        "\x1f".join(str(out[k]) for k in DOCUMENT_KEYS if k not in (CONTENT_HASH,))
+    out[CONTENT_HASH] = (
+        ch
+        if isinstance(ch, str) and ch
+        else content_hash(
+            "\x1f".join(str(out[k]) for k in DOCUMENT_KEYS if k not in (CONTENT_HASH,))
+        )
     )
     return out
 

@@ -63,7 +63,9 @@ FALLBACK_COORD = 3.0
 #: Proximity boost when every pair of neighbouring query words stands together.
 PROXIMITY_WEIGHT = 1.0
 #: How many of the best documents the proximity boost re-ranks.
-PROXIMITY_CANDIDATES = 30
+PROXIMITY_CANDIDATES = 20
+#: Characters of the body looked at for proximity (the opening says most).
+PROXIMITY_CHARS = 2500
 
 
 class Generation:
@@ -76,15 +78,28 @@ class Generation:
         self.terms = TermScores(searcher, segments)
         self.lock = threading.Lock()
         self._vocab: SpellVocab | None = None
+        #: The previous generation's words, used until this one's are read.
+        self.previous_vocab: SpellVocab | None = None
         self.titles: TitleIndex | None = None
         self.related: LRUCache[list[Hit]] = LRUCache(1024)
 
     def vocab(self, reader: Any) -> SpellVocab:
-        """The ``spell`` words of this generation (read on first use)."""
+        """The ``spell`` words of this generation, or the previous generation's
+        while this one's are read in the background (typo fixes and completions
+        may miss the newest words for a moment; nothing else depends on them)."""
+        if self._vocab is not None:
+            return self._vocab
+        if self.previous_vocab is not None:
+            return self.previous_vocab
+        return self.build_vocab(reader)
+
+    def build_vocab(self, reader: Any) -> SpellVocab:
+        """Read this generation's words (once)."""
         if self._vocab is None:
             with self.lock:
                 if self._vocab is None:
                     self._vocab = SpellVocab(reader)
+                    self.previous_vocab = None
         return self._vocab
 
 
@@ -291,12 +306,13 @@ class RequestRun:
         wanted = req.page * req.per_page
         if total == 0 or (req.page - 1) * req.per_page >= total:
             return []
-        mask = bitmask(allowed, self.facets.size)
-        pool = [
-            (s, d)
-            for d, s in found.scores.items()
-            if mask[d >> 3] >> (d & 7) & 1
-        ]
+        if found.bits & ~allowed:
+            mask = bitmask(allowed, self.facets.size)
+            pool = [
+                (s, d) for d, s in found.scores.items() if mask[d >> 3] >> (d & 7) & 1
+            ]
+        else:  # nothing filtered out
+            pool = [(s, d) for d, s in found.scores.items()]
         published = self.facets.published
         if req.sort != "relevance" or not req.q.strip():
             newest = req.sort != "oldest"
@@ -362,11 +378,11 @@ class RequestRun:
         boosted = []
         for s, d in ranked[:PROXIMITY_CANDIDATES]:
             stored = self._stored_fields(d)
+            body = hl.spans(stored.get(schema.BODY) or "", max_chars=PROXIMITY_CHARS)
+            title = hl.spans(stored.get(schema.TITLE) or "")
             close = 0.6 * span_proximity(
-                stems, hl.spans(stored.get(schema.BODY) or ""), PROXIMITY_WINDOW
-            ) + 0.4 * span_proximity(
-                stems, hl.spans(stored.get(schema.TITLE) or ""), PROXIMITY_WINDOW
-            )
+                stems, body, PROXIMITY_WINDOW
+            ) + 0.4 * span_proximity(stems, title, PROXIMITY_WINDOW)
             boosted.append((s * (1 + PROXIMITY_WEIGHT * close), d))
         boosted.sort(reverse=True)
         return boosted + ranked[PROXIMITY_CANDIDATES:]

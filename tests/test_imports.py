@@ -48,6 +48,51 @@ def _exists(name: str) -> bool:
         return False
 
 
+#: The only modules of ``search`` that may import falcon or waitress.
+HTTP_MODULES = frozenset(
+    {"app", "resources", "resources_documents", "wsgi", "__main__", "cli", "page"}
+)
+#: The only modules of ``search`` the indexer may load.
+INDEXER_MAY_LOAD = frozenset({"search", "search.schema", "search.writing"})
+
+LOADED_SEARCH_MODULES = """
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'search')))
+"""
+
+
+def _indexer_modules() -> list[str]:
+    folder = Path(search.__file__).parent.parent / "indexer"
+    stems = [p.stem for p in folder.glob("*.py") if p.stem != "__main__"]
+    return sorted(f"indexer.{stem}" for stem in stems)
+
+
+def test_indexer_loads_only_schema_and_writing_of_search():
+    modules = _indexer_modules()
+    assert "indexer.pipeline" in modules and "indexer.parse" in modules
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_SEARCH_MODULES, *modules],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(result.stdout)) <= INDEXER_MAY_LOAD
+    assert _loaded(modules, INDEXER_FORBIDDEN) == []
+
+
+def test_only_the_http_modules_load_falcon_or_waitress():
+    modules = [
+        m for m in _search_modules() if m.removeprefix("search.") not in HTTP_MODULES
+    ]
+    assert "search.engine" in modules and "search.middleware" in modules
+    assert _loaded(modules, INDEXER_FORBIDDEN) == []
+    # The probe does see a web-stack import: the app module loads falcon.
+    assert _loaded(["search.app"], INDEXER_FORBIDDEN) == ["falcon"]
+
+
 def test_indexer_does_not_load_the_web_stack():
     modules = [
         "indexer.pipeline",

@@ -135,6 +135,18 @@ CASES = [
         id="scoring-without-semantic-markup",
     ),
     pytest.param(
+        "section_end_heading.html",
+        ["Prices for new containers fell", "dry container market"],
+        ["You might also like", "biggest carriers", "southern cape", "JavaScript"],
+        id="related-heading-ends-the-article",
+    ),
+    pytest.param(
+        "lead_before_container.html",
+        ["The estuary bridge paid off", "The toll brings in", "before the budget"],
+        ["The Bridge Toll Nobody Wants to Cut", "Transport"],
+        id="lead-paragraph-before-the-text-container",
+    ),
+    pytest.param(
         "headline_dek.html",
         ["Salvage companies have rarely", "a handful of ports"],
         ["Shipping", "Salvage Crews Are Busier", "fewer tugs add up", "Tomas Reyes"],
@@ -260,3 +272,25 @@ def test_deeply_nested_markup_does_not_crash() -> None:
     )
     html = "<html><body>" + "<div>" * 3000 + prose + "</div>" * 3000 + "</body></html>"
     extract_body(soup_of(html))  # must return, whatever it finds
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Share prices fall",
+        "Tel Aviv talks resume",
+        "More trouble ahead",
+        "Tag der Arbeit",
+        "E-mail leaks and the ministry",
+        "Comment is free, facts are sacred",
+    ],
+)
+def test_subheadings_that_start_like_labels_are_kept(heading: str) -> None:
+    html = (
+        "<html><body><article><p>The ministry published its port strategy on Monday,"
+        " promising new berths and a faster customs process for exporters.</p>"
+        f"<h2>{heading}</h2><p>Critics say the plan repeats promises made five years"
+        " ago, when the same berths were announced and never built.</p>"
+        "</article></body></html>"
+    )
+    assert heading in paragraphs(extract_body(soup_of(html)))

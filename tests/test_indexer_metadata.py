@@ -163,6 +163,29 @@ TITLE_CASES = [
         "Farmers lose the water case",
     ),
     (
+        "kicker, separator and headline spans",
+        page(
+            "",
+            '<h1><span class="hl-top">Record orders</span> <span class="hl-colon">: '
+            '</span> <span class="hl-main">Aviation suppliers recover</span></h1>',
+        ),
+        "Aviation suppliers recover",
+    ),
+    (
+        "visually hidden label inside the h1",
+        page(
+            "",
+            '<h1><div><span class="visuallyhidden">Headline:</span> Grid upgrades '
+            "stall in the south</div></h1>",
+        ),
+        "Grid upgrades stall in the south",
+    ),
+    (
+        "HTML entity inside a JSON-LD headline",
+        page(ld({"@type": "NewsArticle", "headline": "Ports &#038; rails"})),
+        "Ports & rails",
+    ),
+    (
         "h1 child marked as the headline",
         page(
             "",
@@ -315,6 +338,44 @@ AUTHOR_CASES = [
         (),
     ),
     (
+        "author label inside mixed content, title split from the name",
+        page(
+            body="<h1>Tenancy law after the reform</h1><div>Graphic: stock<br>"
+            'Autor: <a href="/lawyers/">Rechtsanwalt</a> Jana Brix</div>'
+        ),
+        ("Jana Brix",),
+    ),
+    (
+        "a lone first name expanded from the author box",
+        page(
+            '<meta name="author" content="Lotte">',
+            '<div class="author-box"><h4>Lotte Brandt</h4><p>Lotte writes about '
+            "rail.</p></div>",
+        ),
+        ("Lotte Brandt",),
+    ),
+    (
+        "microdata person introduced by a byline word",
+        page(
+            body="<p>Text of the story.</p><p><em>Von <span itemscope itemtype="
+            '"http://schema.org/Person"><meta itemprop="name" content="Ole Sund">'
+            "Ole Sund</span></em></p><p><span itemscope itemtype="
+            '"http://schema.org/Person"><span itemprop="name">Mentioned Person'
+            "</span></span> said.</p>"
+        ),
+        ("Ole Sund",),
+    ),
+    (
+        "photo credit after the name",
+        page('<meta name="author" content="Jens Berg Foto: Mia Holt">'),
+        ("Jens Berg",),
+    ),
+    (
+        "team name kept whole",
+        page('<meta name="author" content="Support Team">'),
+        ("Support Team",),
+    ),
+    (
         "date and name on one line after the headline",
         page(body="<h1>Notes on the budget talks</h1><p>11.12.2019 - Amelie Roth</p>"),
         ("Amelie Roth",),
@@ -452,6 +513,23 @@ PUBLISHED_CASES = [
         "2021-11-02T00:00:00+00:00",
     ),
     (
+        "date element right above the headline beats a date in the text",
+        page(
+            body='<p class="published-date">17 May 2020</p><h1>Copper prices rebound '
+            "</h1><p>The metal closed at its highest level since 6 March 2002.</p>"
+        ),
+        "2020-05-17T00:00:00+00:00",
+    ),
+    (
+        "photo caption dates are skipped",
+        page(
+            body="<h1>Protesters gather at the theatre</h1><figure><img src=a.jpg>"
+            "<figcaption>Crowds on January 16, 2020. Photo agency</figcaption>"
+            "</figure><p>January 18, 2020</p><p>Text.</p>"
+        ),
+        "2020-01-18T00:00:00+00:00",
+    ),
+    (
         "Romanian date in a date element",
         page(
             body='<h1>Fete în IT</h1><div class="story-date">Unica, 20 septembrie 2020 '
@@ -501,6 +579,32 @@ def test_published(html, expected):
     soup = soup_of(html)
     value = extract_published(soup, build_context(soup))
     assert (value.isoformat() if value else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("dateline", "published", "updated"),
+    [
+        (
+            "27 January 2025 &middot; Updated 29 January 2025",
+            "2025-01-27",
+            "2025-01-29",
+        ),
+        ("12.03.2021, aktualisiert am 14.03.2021", "2021-03-12", "2021-03-14"),
+        ("Publié le 2 mai 2022, mis à jour le 3 mai 2022", "2022-05-02", "2022-05-03"),
+        ("3 May 2022", "2022-05-03", None),
+    ],
+    ids=["english", "german", "french", "no update"],
+)
+def test_updated_written_in_the_dateline(dateline, published, updated):
+    soup = soup_of(
+        page(body=f'<h1>Gulf money in East Africa</h1><div class="x">{dateline}</div>')
+    )
+    ctx = build_context(soup)
+    found_published = extract_published(soup, ctx)
+    found_updated = extract_updated(soup, ctx)
+    assert found_published is not None
+    assert found_published.date().isoformat() == published
+    assert (found_updated.date().isoformat() if found_updated else None) == updated
 
 
 def test_updated_from_jsonld_and_time():
@@ -596,9 +700,9 @@ TAG_CASES = [
         "sidebar tag cloud and category links are not the article's tags",
         page(
             body='<span class="cat-links"><a rel="category tag" href="/c/e">Energy</a>'
-            '</span><span class="tags-links"><a rel="tag" href="/tag/gas/">Gas</a></span>'
-            '<aside><div class="tagcloud"><a rel="tag" href="/tag/oil/">Oil</a></div>'
-            '</aside><section class="widget"><a href="/tag/x/" rel="tag">X</a></section>'
+            '</span><span class="tags-links"><a rel="tag" href="/t/gas/">Gas</a></span>'
+            '<aside><div class="tagcloud"><a rel="tag" href="/t/oil/">Oil</a></div>'
+            '</aside><section class="widget"><a href="/t/x/" rel="tag">X</a></section>'
         ),
         ("Gas",),
     ),
@@ -738,3 +842,33 @@ def test_dev_set_never_crashes():
         html = gzip.decompress((dev / row["html"]).read_bytes())
         result = extract_metadata(BeautifulSoup(html, "lxml"))
         assert result.published is None or result.published.tzinfo is not None
+
+
+# ------------------------------------------------------------------ example articles
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXPECTED = sorted((EXAMPLES / "expected").glob("*.json"))
+
+
+def _iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+@pytest.mark.parametrize("expected_path", EXPECTED, ids=lambda p: p.stem)
+def test_example_article_metadata(expected_path):
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    pages = sorted((EXAMPLES / "articles").glob(f"{expected_path.stem}.htm*"))
+    if not pages:
+        pytest.skip(f"{expected_path.stem}: page not written yet")
+    data = pages[0].read_bytes()
+    if pages[0].suffix == ".gz":
+        data = gzip.decompress(data)
+    result = extract_metadata(BeautifulSoup(data, "lxml"))
+    assert result.title == expected["title"]
+    assert list(result.authors) == expected["authors"]
+    assert result.published == _iso(expected["published"])
+    assert result.updated == _iso(expected.get("updated"))
+    assert list(result.tags) == expected["tags"]
+    assert (result.section or "") == (expected.get("section") or "")
+    if expected["id"].startswith("http"):
+        assert result.canonical_url == expected["url"]

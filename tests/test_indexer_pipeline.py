@@ -309,6 +309,23 @@ def test_jsonl_documents_are_validated_and_indexed(tmp_path):
     assert docs["c"]["tags"] == ["Energy Policy"]
 
 
+def test_jsonl_lines_that_break_the_parsers_are_skipped_not_fatal(tmp_path):
+    src = _jsonl(
+        tmp_path / "docs.jsonl",
+        [
+            _doc_line("a"),
+            _doc_line("b", published="0001-01-01T00:00:00+14:00"),
+            '{"a": ' * 100_000,
+        ],
+    )
+    report = pipeline.run(IndexOptions(index_dir=tmp_path / "ix", jsonl=str(src)))
+    assert _counts(report) == (1, 0, 0, 0, 2)
+    lines = {s.source.rsplit(":", 1)[1]: s.reason for s in report.skipped}
+    assert "'published'" in lines["2"] and "out of range" in lines["2"]
+    assert "nested too deeply" in lines["3"]
+    assert sorted(_docs(tmp_path / "ix")) == ["a"]
+
+
 def test_jsonl_rerun_skips_unchanged_and_replaces_changed(tmp_path):
     src = _jsonl(tmp_path / "docs.jsonl", [_doc_line("a"), _doc_line("b")])
     pipeline.run(IndexOptions(index_dir=tmp_path / "ix", jsonl=str(src)))

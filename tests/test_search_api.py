@@ -392,6 +392,9 @@ def test_health(client, docs_by_id):
     assert result.status_code == 200
     assert result.json == {"status": "ok", "documents": len(docs_by_id), "ready": True}
     assert result.headers["cache-control"] == "no-store"
+    head = client.simulate_head("/health")  # what load balancers often send
+    assert head.status_code == 200
+    assert head.content == b""
 
 
 def test_stats_counts_queries(index_dir, docs_by_id):

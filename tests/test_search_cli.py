@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import socket
 
 import pytest
 from service_support import shared_example_index
@@ -34,6 +36,18 @@ def test_query_prints_hits_snippets_and_facets(index_dir):
     assert "\ntags: " in text and "\nyear: " in text
 
 
+def test_query_prints_each_snippet_on_one_line(index_dir):
+    code, text = run(["query", "gas", "--index", str(index_dir)])
+    assert code == 0
+    assert "… …" not in text  # the snippet's own ellipsis is not doubled
+    outline = re.compile(r"(\d+ results? for |\d+\. |\w+: |$)")
+    # Every line that is not indented is the header, a hit's number or a facet:
+    # no paragraph of a snippet spills onto a line of its own.
+    for line in text.splitlines():
+        if not line.startswith("   "):
+            assert outline.match(line), line
+
+
 def test_query_json_is_the_search_body(index_dir):
     code, text = run(
         ["query", "gas", "--index", str(index_dir), "--json", "--tag", "Energy"]
@@ -43,6 +57,7 @@ def test_query_json_is_the_search_body(index_dir):
     assert body["query"]["tags"] == ["Energy"]
     assert TURKIYE in [h["id"] for h in body["hits"]]
     assert all("Energy" in h["tags"] for h in body["hits"])
+    assert body["query"]["facet_size"] == 20  # the default of /search
 
 
 @pytest.mark.parametrize(
@@ -68,6 +83,18 @@ def test_usage_errors_exit_2(index_dir, argv, capsys):
     assert text == ""
     err = capsys.readouterr().err
     assert err and "Traceback" not in err
+
+
+def test_serve_on_a_taken_port_is_one_clear_line(index_dir, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _ = run(["serve", "--index", str(index_dir), "--port", str(port)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "Traceback" not in err
 
 
 def test_plain_text_marks():

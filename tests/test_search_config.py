@@ -67,6 +67,12 @@ def test_overrides_win_and_none_is_ignored(tmp_path):
     [
         ({"ANALYSIS_SEARCH_PORT": "http"}, "ANALYSIS_SEARCH_PORT must be an integer"),
         ({"ANALYSIS_SEARCH_TIME_LIMIT": "long"}, "ANALYSIS_SEARCH_TIME_LIMIT must be"),
+        ({"ANALYSIS_SEARCH_TIME_LIMIT": "inf"}, "TIME_LIMIT must be a finite number"),
+        ({"ANALYSIS_SEARCH_WRITER_TIMEOUT": "nan"}, "WRITER_TIMEOUT must be a finite"),
+        (
+            {"ANALYSIS_SEARCH_EXTRACT_COMMAND": "x 'y"},
+            "EXTRACT_COMMAND cannot be split",
+        ),
     ],
 )
 def test_unconvertible_values(env, words):
@@ -84,6 +90,9 @@ def test_unconvertible_values(env, words):
         ({"log_level": "LOUD"}, "ANALYSIS_SEARCH_LOG_LEVEL"),
         ({"api_key": "short"}, "ANALYSIS_SEARCH_API_KEY"),
         ({"cors_origins": ("*", "https://a.example")}, "ANALYSIS_SEARCH_CORS_ORIGINS"),
+        ({"cors_origins": ("www.example.org",)}, "ANALYSIS_SEARCH_CORS_ORIGINS"),
+        ({"cors_origins": ("https://a.example/path",)}, "ANALYSIS_SEARCH_CORS_ORIGINS"),
+        ({"cors_origins": ("https://a.example:http",)}, "ANALYSIS_SEARCH_CORS_ORIGINS"),
         ({"extract_command": ()}, "ANALYSIS_SEARCH_EXTRACT_COMMAND"),
         ({"max_body_bytes": 0}, "ANALYSIS_SEARCH_MAX_BODY_BYTES"),
         ({"cache_max_age": -1}, "ANALYSIS_SEARCH_CACHE_MAX_AGE"),

@@ -575,3 +575,21 @@ def test_searches_during_writes(writable_engine: SearchEngine) -> None:
             t.join()
     assert errors == []
     assert search(writable_engine, "quantum", per_page=20).total == 8
+
+
+def test_phrase_check_budget_gives_partial(
+    many_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import search.evaluate
+
+    eng = SearchEngine(many_index)
+    try:
+        complete = eng.search(SearchRequest(q='"common words"'))
+        assert complete.total == 600
+        assert not complete.partial
+        monkeypatch.setattr(search.evaluate, "PHRASE_BUDGET", 0.0)
+        cut = eng.search(SearchRequest(q='"words here"'))
+        assert cut.partial
+        assert 0 < cut.total < 600
+    finally:
+        eng.close()

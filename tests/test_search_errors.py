@@ -171,6 +171,13 @@ def test_errors_are_json_whatever_the_client_accepts(client):
             b'{"title": "t", "published": "soon"}',
             400,
         ),
+        (
+            {"Content-Type": "application/json"},
+            b'{"title": "t", "published": "0001-01-01T00:00:00+14:00"}',
+            400,
+        ),
+        ({"Content-Type": "application/json"}, b'{"a": ' * 100_000, 400),
+        ({"Content-Type": "application/json"}, b'{"title": "t", "publshed": ""}', 400),
     ],
     ids=[
         "text-plain",
@@ -182,6 +189,9 @@ def test_errors_are_json_whatever_the_client_accepts(client):
         "title-type",
         "no-title-or-body",
         "bad-date",
+        "date-before-year-1-in-utc",
+        "nested-too-deeply",
+        "unknown-field",
     ],
 )
 def test_bad_writes(client, headers, body, status):
