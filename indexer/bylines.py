@@ -265,12 +265,20 @@ def from_pieces(pieces: list[str]) -> tuple[str, ...]:
     Returns:
         The names, or an empty tuple.
     """
+    handle: tuple[str, ...] = ()
     for index, piece in enumerate(pieces):
         if len(piece) <= 100:
             names = _piece_names(pieces, index)
-            if names:
+            if names and not _is_handle(names):
                 return names
-    return ()
+            handle = handle or names
+    return handle
+
+
+def _is_handle(names: tuple[str, ...]) -> bool:
+    """A lone user name ("jdoe", "admin2") rather than a person's name: kept only
+    when no real name follows ("Submitted by jdoe ... Blog post by Jane Doe")."""
+    return len(names) == 1 and " " not in names[0] and not names[0][:1].isupper()
 
 
 def _piece_names(pieces: list[str], index: int) -> tuple[str, ...]:

@@ -49,15 +49,23 @@ class Article:
         """Number of whitespace-separated words of the body."""
         return len(self.body.split())
 
-    def to_document(self) -> dict[str, Any]:
-        """The fielded document (JSON-ready), keyed by ``search.schema`` names."""
+    def to_document(self, *, local_dates: bool = False) -> dict[str, Any]:
+        """The fielded document (JSON-ready), keyed by ``search.schema`` names.
+
+        Args:
+            local_dates: Write dates with the offset the page gave them
+                (``2024-03-01T23:30:00-05:00``) instead of in UTC. ``extract`` prints
+                them so, since the page's own calendar day is what a reader sees; the
+                index always stores UTC (``schema.to_index_fields`` converts).
+        """
+        fmt = _iso_local if local_dates else schema.format_datetime
         return {
             schema.ID_FIELD: self.id,
             schema.URL: self.url,
             schema.TITLE: self.title,
             schema.AUTHORS: list(self.authors),
-            schema.PUBLISHED: schema.format_datetime(self.published),
-            schema.UPDATED: schema.format_datetime(self.updated),
+            schema.PUBLISHED: fmt(self.published),
+            schema.UPDATED: fmt(self.updated),
             schema.TAGS: list(self.tags),
             schema.SECTION: self.section,
             schema.SUMMARY: self.summary,
@@ -67,3 +75,8 @@ class Article:
             schema.CONTENT_HASH: self.content_hash,
             schema.SOURCE: self.source,
         }
+
+
+def _iso_local(dt: datetime | None) -> str | None:
+    """ISO 8601 text of an aware datetime in its own offset, or None."""
+    return None if dt is None else dt.isoformat()

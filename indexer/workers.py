@@ -57,7 +57,7 @@ class PageResult:
 
     Attributes:
         task: The task.
-        document: ``Article.to_document()`` with ``source`` = the task's label and
+        document: ``Article.to_document(local_dates=True)`` with ``source`` = the task's label and
             ``content_hash`` = the hash of the page bytes; None when skipped.
         reason: Why the page was skipped ("" when parsed).
         detail: The traceback of an unexpected error ("" otherwise).
@@ -93,7 +93,7 @@ def parse_page(
         if data is None:
             data = read_page(Path(task.path), task.label)
         article = parse_html(data, source=task.label, doc_id=task.rel_id, site=site)
-        document = article.to_document()
+        document = article.to_document(local_dates=True)
         document[schema.SOURCE] = task.label
         document[schema.CONTENT_HASH] = schema.content_hash(data)
         return PageResult(task, document=document)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -72,6 +73,9 @@ class SearchEngine:
         self.writer_timeout = writer_timeout
         self.refresh_interval = refresh_interval
         self._local = threading.local()
+        #: Every thread's searcher slot, to close them all in ``close()``.
+        self._slots: weakref.WeakSet[_Slot] = weakref.WeakSet()
+        self._slots_lock = threading.Lock()
         self._gens: dict[int, Generation] = {}
         self._gens_lock = threading.Lock()
         self._min_generation = -1
@@ -98,26 +102,25 @@ class SearchEngine:
             ) from exc
 
     def _current_searcher(self) -> Any:
-        local = self._local
-        searcher = getattr(local, "searcher", None)
+        slot: _Slot | None = getattr(self._local, "slot", None)
         now = time.monotonic()
-        if searcher is None:
-            searcher = self._ix.searcher(weighting=self._weighting())
-            local.searcher = searcher
-            local.checked = now
+        if slot is None:
+            slot = _Slot(self._ix.searcher(weighting=self._weighting()), now)
+            self._local.slot = slot
+            with self._slots_lock:
+                self._slots.add(slot)
         elif (
-            now - local.checked >= self.refresh_interval
-            or searcher.reader().generation() < self._min_generation
+            now - slot.checked >= self.refresh_interval
+            or slot.searcher.reader().generation() < self._min_generation
         ):
-            local.checked = now
-            if not searcher.up_to_date():
+            slot.checked = now
+            if not slot.searcher.up_to_date():
                 # A fresh searcher, not searcher.refresh(): refresh() reuses the
                 # segment readers, and a reused reader keeps its old deletions
                 # (a replaced or deleted document would still be found).
-                fresh = self._ix.searcher(weighting=searcher.weighting)
-                searcher.close()  # this thread's own: nobody else uses it
-                searcher = local.searcher = fresh
-        return searcher
+                fresh = self._ix.searcher(weighting=slot.searcher.weighting)
+                slot.replace(fresh)  # the old one is this thread's: nobody shares it
+        return slot.searcher
 
     @staticmethod
     def _weighting() -> ReaderBM25F:
@@ -345,13 +348,42 @@ class SearchEngine:
         }
 
     def close(self) -> None:
-        """Release the index (searchers of other threads are left to the GC)."""
+        """Close every thread's searcher and the index (no searches may be running)."""
         self._closed = True
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
-            self._local.searcher = None
+        with self._slots_lock:
+            slots = list(self._slots)
+        for slot in slots:
+            slot.close()
         self._ix.close()
+
+
+class _Slot:
+    """A thread's searcher; closed when replaced, when the engine closes, or when
+    the thread ends and its thread-local data is dropped (open files otherwise
+    leak until garbage collection)."""
+
+    __slots__ = ("searcher", "checked", "_closed", "__weakref__")
+
+    def __init__(self, searcher: Any, checked: float) -> None:
+        self.searcher = searcher
+        self.checked = checked
+        self._closed = False
+
+    def replace(self, searcher: Any) -> None:
+        old = self.searcher
+        self.searcher = searcher
+        old.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.searcher.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # a finaliser: nothing left to report to
+            pass
 
 
 def _replace_took(result: SearchResult, took_ms: float) -> SearchResult:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from search import schema
 from search.errors import IndexUnavailableError, SchemaMismatchError
@@ -58,7 +59,12 @@ def open_index(path: str | os.PathLike[str]) -> Any:
             f"needs {schema.SCHEMA_VERSION}; rebuild the index"
         )
     try:
-        ix = whoosh_index.open_dir(str(index_dir))
+        # No mmap: with it, whoosh-reloaded 2.7.5 copies every memory-mapped
+        # segment file into a BytesIO for each reader (BufferFile), so each
+        # thread's searcher held a private copy of the whole index (~300 MB per
+        # thread at 10,000 articles). Plain file reads share the OS page cache.
+        storage = FileStorage(str(index_dir), supports_mmap=False)
+        ix = storage.open_index()
     except (OSError, whoosh_index.EmptyIndexError) as exc:
         raise IndexUnavailableError(
             f"index {str(index_dir)!r} cannot be opened: {exc}"

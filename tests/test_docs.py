@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +97,46 @@ def test_every_response_field_is_documented(schema):
     for name in openapi.SCHEMAS[schema]["properties"]:
         # A name in a table (`name`) or in a JSON shape ("name") is documented.
         assert f"`{name}`" in text or f'"{name}"' in text, (schema, name)
+
+
+def _cli_parsers() -> dict[str, Any]:
+    from indexer.cli import _parser
+    from search.cli import _query_parser, _serve_parser
+
+    return {
+        "index": _parser("index"),
+        "extract": _parser("extract"),
+        "serve": _serve_parser(),
+        "query": _query_parser(),
+    }
+
+
+def _readme_command_lines() -> list[str]:
+    lines = []
+    for line in README.read_text("utf-8").splitlines():
+        line = line.split("  #", 1)[0].strip()
+        if line.startswith("analysis-search "):
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("line", _readme_command_lines())
+def test_readme_commands_parse(line):
+    command, *args = shlex.split(line)[1:]
+    _cli_parsers()[command].parse_args(args)  # a usage error raises
+
+
+def test_every_option_the_readme_names_exists():
+    known = {
+        option
+        for parser in _cli_parsers().values()
+        for action in parser._actions
+        for option in action.option_strings
+    }
+    text = "".join(
+        section(title)
+        for title in ("Quick start", "The `analysis-search` command", "Indexing")
+    )
+    named = set(re.findall(r"`(--[a-z][a-z-]*)", text))
+    assert {"--prune", "--jobs", "--facet-size"} <= named
+    assert named <= known

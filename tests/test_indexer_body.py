@@ -8,6 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from indexer.body import extract_body
+from indexer.boilerplate import ends_article, is_boilerplate_line
 from indexer.siteconfig import SiteConfig
 
 BODY_DATA = Path(__file__).resolve().parent / "data" / "body"
@@ -294,3 +295,41 @@ def test_subheadings_that_start_like_labels_are_kept(heading: str) -> None:
         "</article></body></html>"
     )
     assert heading in paragraphs(extract_body(soup_of(html)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Share", True),
+        ("Lesen Sie auch", True),
+        ("À lire aussi : la réforme des ports", True),
+        ("Czytaj także", True),
+        ("Читайте также", True),
+        ("Subscribe to our weekly newsletter for more analysis", True),
+        ("November 20, 2019 - 11:28", True),
+        ("12.12.2022, 08:30 Uhr", True),
+        ("Home | Ports | Shipping | Contact", True),
+        ("Share prices fell sharply after the announcement.", False),
+        ("In 2019, freight rates rose by a third.", False),
+        ("The oversubscription of the port bond surprised the market.", False),
+        ("Erwachsene: 3 € (Preis 2019)", False),
+    ],
+)
+def test_boilerplate_lines(text: str, expected: bool) -> None:
+    assert is_boilerplate_line(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("Related stories", True),
+        ("You might also like", True),
+        ("Ähnliche Artikel", True),
+        ("Sur le même sujet", True),
+        ("3 Comments", True),
+        ("Related costs rise at the quay", False),
+        ("Comment is free, facts are sacred", False),
+    ],
+)
+def test_headings_that_end_the_article(heading: str, expected: bool) -> None:
+    assert ends_article(heading) is expected

@@ -491,3 +491,23 @@ def test_ctrl_c_mid_run_exits_130_and_commits_nothing(tmp_path):
     assert "interrupted: nothing of this run was committed" in err
     assert "Traceback" not in err
     assert _doc_count(index) == 0
+
+
+def test_extract_keeps_the_pages_own_offset_and_the_index_stores_utc(tmp_path, capsys):
+    # Late evening in New York is already the next day in UTC: a reader (and the
+    # eval's YYYY-MM-DD) expects the page's own calendar day from `extract`.
+    folder = tmp_path / "site"
+    folder.mkdir()
+    stamp = '<meta property="article:published_time" content="2024-03-01T23:30:00-05:00">'
+    html = page(3).replace("</head>", stamp + "</head>")
+    (folder / "late.html").write_text(html, encoding="utf-8")
+    assert main(["extract", "--jsonl", str(folder / "late.html")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["published"] == "2024-03-01T23:30:00-05:00"
+    index_dir = tmp_path / "index"
+    assert main(["index", str(folder), "--index", str(index_dir), "--quiet"]) == 0
+    ix = open_or_create(index_dir)
+    with ix.searcher() as searcher:
+        stored = searcher.document(id="late.html")
+    ix.close()
+    assert stored["published_iso"] == "2024-03-02T04:30:00Z"

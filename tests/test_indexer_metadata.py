@@ -376,6 +376,14 @@ AUTHOR_CASES = [
         ("Support Team",),
     ),
     (
+        "CMS user name gives way to the byline in the text",
+        page(
+            body="<h1>Why people turn vegetarian</h1><p>Submitted by <a>webeditor</a> "
+            "on 7 July 2019</p><p>A blog post by Mila Kovac</p>"
+        ),
+        ("Mila Kovac",),
+    ),
+    (
         "date and name on one line after the headline",
         page(body="<h1>Notes on the budget talks</h1><p>11.12.2019 - Amelie Roth</p>"),
         ("Amelie Roth",),
