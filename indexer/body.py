@@ -211,9 +211,14 @@ class _Analysis:
         self.stats[id(tag)] = st
         name = tag.name
         in_link = in_link or name == "a"
-        kind = NOT_BOX if self.lenient else _box_kind(tag)
+        if self.lenient or (not tag.attrs and name not in _FORM_TAGS):
+            kind = NOT_BOX
+        else:
+            kind = _box_kind(tag)
         self.candidates.append((tag, st))
         inner = st if kind == BOX else owner
+        skip_tags = self.skip_tags
+        check_hidden = not self.lenient
         for child in tag.contents:
             if type(child) is NavigableString:
                 n = len(child.strip())
@@ -228,9 +233,9 @@ class _Analysis:
                 continue
             cname = child.name
             if (
-                cname in self.skip_tags
+                cname in skip_tags
                 or depth > MAX_DEPTH
-                or (not self.lenient and _is_hidden(child))
+                or (check_hidden and child.attrs and _is_hidden(child))
             ):
                 continue
             cs = self.measure(child, in_link, inner, depth + 1)

@@ -23,7 +23,8 @@ BOILERPLATE_WORDS = frozenset(
         # navigation and page furniture
         "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs",
         "sidebar", "footer", "masthead", "topbar", "toolbar", "pagination",
-        "pager", "skiplink", "offcanvas", "crumb", "crumbs", "toc",
+        "pager", "skiplink", "offcanvas", "crumb", "crumbs", "toc", "prev",
+        "previous", "prevnext", "nextprev", "pagenav", "postnav",
         # sharing and social
         "share", "sharing", "shares", "social", "socials", "sharebar", "addthis",
         "sharethis", "shariff", "sociable",

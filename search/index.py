@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
 
-from search import schema
+from search import schema, storage
 from search.errors import IndexUnavailableError, SchemaMismatchError
 
 
@@ -58,13 +57,9 @@ def open_index(path: str | os.PathLike[str]) -> Any:
             f"index {str(index_dir)!r} has schema version {version}, this program "
             f"needs {schema.SCHEMA_VERSION}; rebuild the index"
         )
+    storage.install()  # read memory-mapped segments in place (see search.storage)
     try:
-        # No mmap: with it, whoosh-reloaded 2.7.5 copies every memory-mapped
-        # segment file into a BytesIO for each reader (BufferFile), so each
-        # thread's searcher held a private copy of the whole index (~300 MB per
-        # thread at 10,000 articles). Plain file reads share the OS page cache.
-        storage = FileStorage(str(index_dir), supports_mmap=False)
-        ix = storage.open_index()
+        ix = whoosh_index.open_dir(str(index_dir))
     except (OSError, whoosh_index.EmptyIndexError) as exc:
         raise IndexUnavailableError(
             f"index {str(index_dir)!r} cannot be opened: {exc}"

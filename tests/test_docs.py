@@ -140,3 +140,12 @@ def test_every_option_the_readme_names_exists():
     named = set(re.findall(r"`(--[a-z][a-z-]*)", text))
     assert {"--prune", "--jobs", "--facet-size"} <= named
     assert named <= known
+
+
+@pytest.mark.parametrize("command", ["index", "extract", "serve", "query"])
+def test_every_option_of_the_commands_is_documented(command):
+    text = README.read_text("utf-8")
+    for action in _cli_parsers()[command]._actions:
+        for option in action.option_strings:
+            if option.startswith("--") and option != "--help":
+                assert re.search(rf"[`\[ ]{option}\b", text), (command, option)

@@ -81,10 +81,7 @@ def _visible_text(page: str) -> str:
 # --- exact extraction of every example ----------------------------------------------
 @pytest.mark.parametrize("expected_path", EXPECTED_FILES, ids=lambda p: p.stem)
 def test_example_extracted_exactly(expected_path: Path) -> None:
-    try:
-        from indexer.parse import parse_html
-    except ImportError as exc:
-        pytest.skip(f"indexer.parse.parse_html is not importable yet: {exc}")
+    from indexer.parse import parse_html
     from indexer.sources import read_page
 
     expected = json.loads(expected_path.read_text(encoding="utf-8"))

@@ -42,6 +42,7 @@ CASES = [
             "Related posts",
             "Canal tolls",
             "freight broker",
+            "Dredging contracts",  # previous/next post navigation
             "forwarding business",
             "All rights reserved",
             "Home",

@@ -121,6 +121,19 @@ def test_search_response_headers(client):
     assert "access-control-allow-origin" not in result.headers  # none by default
 
 
+def test_a_search_cut_by_the_time_limit_is_partial_and_not_cached(tmp_path):
+    docs = [make_doc(f"d{i}", f"Note {i}", f"common words {i}") for i in range(600)]
+    index_dir = build_index(tmp_path / "index", docs)
+    client = falcon.testing.TestClient(
+        create_app(Config(index=index_dir, time_limit=1e-9, cache_size=0))
+    )
+    result = client.simulate_get("/search", params={"q": "*", "mode": "raw"})
+    assert result.status_code == 200
+    assert result.json["partial"] is True
+    assert 0 < result.json["total"] < len(docs)
+    assert result.headers["cache-control"] == "no-cache"
+
+
 def test_empty_query_lists_everything_with_facets(client, docs_by_id):
     body = search(client, q="", per_page=100)
     assert body["total"] == len(docs_by_id)

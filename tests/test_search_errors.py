@@ -255,13 +255,19 @@ def test_locked_index_is_503_with_retry_after(tmp_path):
 
 def test_vanished_index_is_503_on_health(tmp_path):
     index_dir = build_index(tmp_path / "index", [make_doc("a", "A title", "A body.")])
-    client = falcon.testing.TestClient(
-        create_app(Config(index=index_dir, refresh_interval=0))
-    )
-    assert client.simulate_get("/health").status_code == 200
-    shutil.rmtree(index_dir)
-    body = assert_canonical_error(client.simulate_get("/health"), 503)
-    assert body["title"].startswith("Index")
+    # The engine is closed here, not left to the garbage collector: its open segment
+    # files would otherwise warn (an error under filterwarnings) in a later test.
+    engine = SearchEngine(index_dir, refresh_interval=0)
+    try:
+        client = falcon.testing.TestClient(
+            create_app(Config(index=index_dir, refresh_interval=0), engine=engine)
+        )
+        assert client.simulate_get("/health").status_code == 200
+        shutil.rmtree(index_dir)
+        body = assert_canonical_error(client.simulate_get("/health"), 503)
+        assert body["title"].startswith("Index")
+    finally:
+        engine.close()
 
 
 @pytest.fixture
