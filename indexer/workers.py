@@ -57,8 +57,9 @@ class PageResult:
 
     Attributes:
         task: The task.
-        document: ``Article.to_document(local_dates=True)`` with ``source`` = the task's label and
-            ``content_hash`` = the hash of the page bytes; None when skipped.
+        document: ``Article.to_document(local_dates=True)`` with ``source`` = the
+            task's label and ``content_hash`` = the hash of the page bytes; None when
+            skipped.
         reason: Why the page was skipped ("" when parsed).
         detail: The traceback of an unexpected error ("" otherwise).
     """

@@ -27,7 +27,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, SchemaCl
 from whoosh.support.charset import accent_map
 
 #: Bumped whenever fields or analysers change; checked by ``search.index.open_index``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: File written next to the Whoosh segments holding ``{"schema_version": N}``.
 VERSION_FILE = "analysis-search.json"
 
@@ -85,8 +85,9 @@ STORED_FIELDS: tuple[str, ...] = (
 )
 
 # --- analysers ---------------------------------------------------------------------
-#: Words: \w runs, keeping inner apostrophes and hyphen-free; Unicode aware.
-TOKEN_PATTERN = r"\w+(?:['’]\w+)*"
+#: Words: Unicode \w runs, keeping inner apostrophes ("don't", "O'Neill") but not a
+#: possessive "'s", so "Erdoğan's" indexes as "erdogan" and a search for it matches.
+TOKEN_PATTERN = r"\w+(?:['’](?![sS]\b)\w+)*"
 
 
 def text_analyzer() -> Any:

@@ -498,7 +498,9 @@ def test_extract_keeps_the_pages_own_offset_and_the_index_stores_utc(tmp_path, c
     # eval's YYYY-MM-DD) expects the page's own calendar day from `extract`.
     folder = tmp_path / "site"
     folder.mkdir()
-    stamp = '<meta property="article:published_time" content="2024-03-01T23:30:00-05:00">'
+    stamp = (
+        '<meta property="article:published_time" content="2024-03-01T23:30:00-05:00">'
+    )
     html = page(3).replace("</head>", stamp + "</head>")
     (folder / "late.html").write_text(html, encoding="utf-8")
     assert main(["extract", "--jsonl", str(folder / "late.html")]) == 0
