@@ -33,6 +33,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Sequence
@@ -146,17 +147,19 @@ def corpus_stats(jsonl: Path) -> dict[str, Any]:
 def run_indexer(args: list[str]) -> dict[str, Any]:
     """Run ``analysis-search index ARGS --json --quiet``; time, memory and report."""
     cmd = [*command(), "index", *args, "--json", "--quiet"]
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    sampler = TreeMemorySampler(proc.pid)
-    # read the pipes in threads would be overkill: the indexer prints one JSON line
-    # and (with --quiet) only bad pages on stderr, far below the pipe buffer
-    code, maxrss_kb, cpu = wait_with_rusage(proc.pid)
-    proc.returncode = code
-    seconds = time.perf_counter() - started
-    peak_kb = sampler.stop()
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    err = proc.stderr.read().decode() if proc.stderr else ""
+    # output goes to files, not pipes: nobody reads a pipe while we wait
+    with tempfile.TemporaryFile() as out_f, tempfile.TemporaryFile() as err_f:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f)
+        sampler = TreeMemorySampler(proc.pid)
+        code, maxrss_kb, cpu = wait_with_rusage(proc.pid)
+        proc.returncode = code
+        seconds = time.perf_counter() - started
+        peak_kb = sampler.stop()
+        out_f.seek(0)
+        err_f.seek(0)
+        out = out_f.read().decode("utf-8", "replace")
+        err = err_f.read().decode("utf-8", "replace")
     if code not in (0, 1):
         raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err[-2000:]}")
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]
@@ -394,13 +397,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = [int(s) for s in (args.sizes or default).split(",") if s.strip()]
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "sizes": {}}
     started = time.perf_counter()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     for n in sizes:
         results["sizes"][str(n)] = bench_size(n, args)
-    results["total_seconds"] = round(time.perf_counter() - started, 1)
+        results["total_seconds"] = round(time.perf_counter() - started, 1)
+        # written after every size, so a failure later keeps what was measured
+        args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print()
     print(report.table(results))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwrote {args.out}")
     if args.markdown:
         args.markdown.write_text(report.markdown(results), encoding="utf-8")

@@ -14,6 +14,7 @@ from indexer.pagecontext import (
     headline_element,
     is_site_segment,
     site_names,
+    text_before,
     text_pieces,
 )
 from indexer.structured import itemprop_value, texts
@@ -65,9 +66,53 @@ def extract_authors(soup: BeautifulSoup, ctx: PageContext) -> tuple[str, ...]:
             and not bylines.looks_like_org(n)
         ]
         if len(kept) == len(names) or any(len(n.split()) >= 2 for n in kept):
-            return _expand_first_names(tuple(kept), ctx, persons, index)
+            chosen = _expand_first_names(tuple(kept), ctx, persons, index)
+            if index == 0:  # JSON-LD, often a plugin's default, meets the page
+                return _outvoted(chosen, ctx, persons, index, sites)
+            return chosen
         fallback = fallback or names
     return fallback or bylines.clean_names(orgs)
+
+
+def _outvoted(
+    chosen: tuple[str, ...],
+    ctx: PageContext,
+    persons: list[str],
+    index: int,
+    sites: list[str],
+) -> tuple[str, ...]:
+    """The names of a later stage instead of the JSON-LD ``chosen`` when at least
+    two later kinds of evidence (microdata, meta, author links, byline elements,
+    the text under the headline) agree on a person that none of ``chosen``
+    matches, and more of them than agree with ``chosen``."""
+    votes: dict[str, int] = {}
+    where: dict[str, tuple[str, ...]] = {}
+    for stage in _AUTHOR_STAGES[index + 1 : -1]:
+        names = tuple(
+            n
+            for n in stage(ctx, persons)
+            if not is_site_segment(n, sites)
+            and not bylines.looks_like_org(n)
+        )
+        for key in {n.casefold() for n in names}:
+            votes[key] = votes.get(key, 0) + 1
+            where.setdefault(key, names)
+    mine = {n.casefold() for n in chosen}
+    support = 1 + max(
+        (v for k, v in votes.items() if any(_same_person(k, m) for m in mine)),
+        default=0,
+    )
+    best = max(votes, key=lambda k: votes[k], default=None)
+    if best is None or votes[best] < 2 or votes[best] <= support:
+        return chosen
+    if any(_same_person(best, m) for m in mine):
+        return chosen
+    return where[best]
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Whether two case-folded names may name one person ("nils" / "nils pickert")."""
+    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
 
 
 def _expand_first_names(
@@ -147,7 +192,14 @@ def _authors_text(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:
         return ()
     own = sum(1 for _ in headline.stripped_strings)
     pieces = text_pieces(headline, 400 + len(headline.get_text()))
-    return bylines.from_pieces(pieces[own:])
+    names = bylines.from_pieces(pieces[own:])
+    if names:
+        return names
+    # a dateline right above the headline: "04.02.2022 | 13:10 | Jane Doe"
+    before = text_before(headline, 120)
+    if bylines.DIGITS.search(before):
+        return bylines.from_pieces([before[-100:]])
+    return ()
 
 
 def _authors_inline_labels(ctx: PageContext, persons: list[str]) -> tuple[str, ...]:

@@ -57,7 +57,7 @@ _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _HANDLE = re.compile(r"(?:^|(?<=[\s(]))@\w+")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_DIGITS = re.compile(r"\d")
+DIGITS = _DIGITS = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _BY_IN_TEXT = re.compile(

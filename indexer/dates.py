@@ -64,6 +64,9 @@ _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
 )
 _URL_DATE_SEP = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/")
+_URL_DATE_DMY = re.compile(
+    r"/(0?[1-9]|[12]\d|3[01])[-.](0?[1-9]|1[0-2])[-.]((?:19|20)\d\d)(?:[/?#]|$)"
+)
 _TIMESTAMP = re.compile(r"^\d{10}(?:\d{3})?$")
 _TZINFOS: dict[str, tzinfo] = {
     name: tz.tzoffset(name, hours * 3600)
@@ -213,10 +216,15 @@ def _keep(found: list[tuple[int, datetime]], pos: int, value: datetime | None) -
 
 
 def date_from_url(url: str | None) -> datetime | None:
-    """The date in a URL path such as ``/2020/05/12/slug`` or ``/20200512-slug``."""
+    """The date in a URL path: ``/2020/05/12/slug``, ``/20200512-slug``, then a
+    whole segment ``/12-05-2020`` (day first)."""
     if not url:
         return None
     match = _URL_DATE_SEP.search(url) or _URL_DATE.search(url)
+    if match is not None:
+        return _make(*map(int, match.groups()))
+    match = _URL_DATE_DMY.search(url)  # a last path segment ".../29-10-2021"
     if match is None:
         return None
-    return _make(*map(int, match.groups()))
+    day, month, year = map(int, match.groups())
+    return _make(year, month, day)

@@ -26,7 +26,8 @@ _SPACE = re.compile(r"\s+")
 
 
 _DATE_HINT = re.compile(
-    r"date|time|publish|posted|datum|fecha|data|dateline|meta|zeit|heure|byline"
+    r"date|time|publish|posted|datum|fecha|data|dateline|meta|zeit|heure|byline|"
+    r"submitted"
 )
 
 
@@ -86,6 +87,13 @@ _LABEL_TAGS = frozenset(
 )
 
 
+#: A publication-date key with a string value in an inline JSON/JS data script.
+_SCRIPT_DATE = re.compile(
+    r'"(?:datePublished|publishedDate|published_at|publishDate|publish_date|'
+    r'publicationDate|pubDate|firstPublished(?:At|Date)?)"\s*:\s*"([^"]{8,40})"'
+)
+
+
 _HREF_HINT = re.compile(
     f"(?P<tag>{_TAG_HREF.pattern})|(?P<author>{_AUTHOR_HREF.pattern})"
 )
@@ -118,6 +126,7 @@ class PageContext:
         breadcrumbs: Breadcrumb containers (class/id ``breadcrumb``, ``crumbs``).
         html_lang: The ``lang`` attribute of ``<html>``.
         title_tag: The text of ``<title>``.
+        data_scripts: Inline scripts (not JSON-LD) mentioning "publish".
     """
 
     soup: BeautifulSoup
@@ -142,6 +151,7 @@ class PageContext:
     breadcrumbs: list[Tag] = field(default_factory=list)
     html_lang: str | None = None
     title_tag: str | None = None
+    data_scripts: list[str] = field(default_factory=list)
 
     def first_meta(self, names: tuple[str, ...]) -> str | None:
         """The first non-empty meta content among ``names`` (in that order)."""
@@ -150,6 +160,11 @@ class PageContext:
             if values:
                 return values[0]
         return None
+
+    def script_dates(self) -> list[str]:
+        """Values of publication keys (``"publishedDate": "..."``, ``published_at``)
+        in the page's inline data scripts, in page order."""
+        return [m.group(1) for s in self.data_scripts for m in _SCRIPT_DATE.finditer(s)]
 
     def select_texts(self, selectors: tuple[str, ...]) -> list[str]:
         """Texts of the elements matching the site's ``selectors``, in page order."""
@@ -200,6 +215,8 @@ def build_context(
             kind = attrs.get("type")
             if isinstance(kind, str) and "ld+json" in kind.lower():
                 scripts.append(tag.string or tag.get_text())
+            elif tag.string and "ublish" in tag.string:
+                ctx.data_scripts.append(tag.string)
             continue
         _visit_named(ctx, tag, position)
         item_type = attrs.get("itemtype")
@@ -240,6 +257,7 @@ def _visit_named(ctx: PageContext, tag: Tag, position: int) -> None:
         ctx.positions[id(tag)] = position
     elif name == "time":
         ctx.times.append(tag)
+        ctx.positions[id(tag)] = position
     elif name in _LABEL_TAGS and len(tag.contents) == 1:
         text = tag.string
         if text is not None and len(text) <= 100:
@@ -394,12 +412,18 @@ def text_pieces(tag: Tag, limit: int) -> list[str]:
     """
     parts: list[str] = []
     size = 0
+    captions: dict[int, bool] = {}
     for element in tag.next_elements:
         if type(element) is NavigableString:
             parent = element.parent
-            if parent is not None and parent.name in ("script", "style", "noscript"):
+            if parent is None:
                 continue
-            if parent is not None and _in_caption(parent):
+            if parent.name in ("script", "style", "noscript"):
+                continue
+            key = id(parent)
+            if key not in captions:
+                captions[key] = _in_caption(parent)
+            if captions[key]:
                 continue
             text = element.strip()
             if text:
@@ -408,6 +432,24 @@ def text_pieces(tag: Tag, limit: int) -> list[str]:
                 if size >= limit:
                     break
     return parts
+
+
+def text_before(tag: Tag, limit: int) -> str:
+    """Up to about ``limit`` characters of visible text right before ``tag``."""
+    parts: list[str] = []
+    size = 0
+    for element in tag.previous_elements:
+        if type(element) is NavigableString:
+            parent = element.parent
+            if parent is not None and parent.name in ("script", "style", "noscript"):
+                continue
+            text = element.strip()
+            if text:
+                parts.append(text)
+                size += len(text)
+                if size >= limit:
+                    break
+    return " ".join(reversed(parts))
 
 
 def _in_caption(tag: Tag) -> bool:

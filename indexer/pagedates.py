@@ -15,6 +15,8 @@ from indexer.pagecontext import (
     headline_element,
     page_url,
     text_after,
+    text_before,
+    text_pieces,
 )
 from indexer.structured import itemprop_value, texts
 
@@ -53,10 +55,16 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
 
     Fallback order: site ``published`` selectors; JSON-LD ``datePublished`` (article
     nodes, then page nodes, then ``dateCreated``); microdata ``datePublished``; meta
-    tags (:data:`META_PUBLISHED`); ``<time>`` marked as publication (``pubdate``,
-    ``itemprop``, class) then the first ``<time datetime>``; a date in the URL path;
-    dates in the text of date-marked elements; JSON-LD ``dateModified`` / meta
-    modification time as a last resort.
+    tags (:data:`META_PUBLISHED`) -- the declared time gives way to the date shown
+    under the headline when that date is the declared modification date (the page
+    presents its update as its date) or the next/previous local day of a UTC time;
+    ``<time>`` marked as publication (``pubdate``, ``itemprop``, class) then the
+    first unmarked ``<time datetime>`` (not in comments, not in the page header far
+    above the headline); a date in the URL path; a date written near the headline
+    (labelled "Published:", date-marked elements, the text after or right before
+    the headline); generic meta dates (``date``, ``dc.date``); any date-marked or
+    byline element; a publication key in an inline JSON script; the modification
+    time; the first date written in the page's text as a last resort.
 
     Args:
         soup: The page.
@@ -69,28 +77,54 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
     found = _first_date(ctx.select_texts(ctx.site.published))
     if found:
         return found
+    month_first = _month_first(ctx)
     found = _declared_published(ctx)
     if found:
-        return _localize(found, ctx)
-    month_first = _month_first(ctx)
+        return _prefer_shown(_localize(found, ctx), ctx, month_first)
     found = _time_elements(ctx, month_first)
     if found:
         return _localize(found, ctx)
     found = date_from_url(ctx.url) or date_from_url(page_url(ctx))
     if found:
         return found
-    found = _date_in_text(ctx, month_first)
+    found = _date_near_headline(ctx, month_first)
     if found:
         return found
     for key in META_DATE_WEAK:
         found = _first_date(ctx.meta.get(key, []))
         if found:
             return _localize(found, ctx)
-    return extract_updated(None, ctx)
+    found = _date_in_nodes(ctx.date_nodes[:30] + ctx.bylines[:10], month_first)
+    if found:
+        return found
+    found = _first_date(ctx.script_dates())
+    if found:
+        return found
+    return extract_updated(None, ctx) or _first_date_in_page(ctx, month_first)
+
+
+def _prefer_shown(found: datetime, ctx: PageContext, month_first: bool) -> datetime:
+    """The date shown near the headline instead of the declared one, when it is the
+    declared modification date or the adjacent local day of a UTC time."""
+    updated = extract_updated(None, ctx)
+    differs = updated is not None and updated.date() != found.date()
+    if not differs and found.utcoffset():
+        return found  # nothing a shown date could be checked against
+    shown = _date_near_headline(ctx, month_first)
+    if shown is None or shown.date() == found.date():
+        return found
+    if updated is not None and updated.date() == shown.date():
+        return shown
+    if not found.utcoffset():
+        days = (shown.date() - found.date()).days
+        if days == 1 and found.hour >= 14 or days == -1 and found.hour < 10:
+            return shown
+    return found
 
 
 def _declared_published(ctx: PageContext) -> datetime | None:
-    """Publication time from JSON-LD, microdata and the specific meta tags."""
+    """Publication time from JSON-LD, microdata and the specific meta tags (before
+    microdata when its first dates disagree)."""
     for key in ("datePublished", "dateCreated"):
         found = _first_date(texts(ctx.ld.values(key, pages=True)))
         if found:
@@ -98,16 +132,21 @@ def _declared_published(ctx: PageContext) -> datetime | None:
     found = _first_date(texts(ctx.ld.any_values("datePublished")))
     if found:
         return found
-    for prop in ("datepublished", "datecreated"):
-        values = [v for t in ctx.itemprops.get(prop, []) if (v := itemprop_value(t))]
-        found = _first_date(values)
-        if found:
-            return found
+    micro = [
+        found
+        for prop in ("datepublished", "datecreated")
+        for tag in ctx.itemprops.get(prop, [])
+        if (found := parse_date(itemprop_value(tag)))
+    ]
+    # several different microdata dates describe several items (teasers): the
+    # page's own meta tags decide then
+    if micro and len({d.date() for d in micro[:3]}) == 1:
+        return micro[0]
     for key in META_PUBLISHED:
         found = _first_date(ctx.meta.get(key, []))
         if found:
             return found
-    return None
+    return micro[0] if micro else None
 
 
 def _localize(found: datetime, ctx: PageContext) -> datetime:
@@ -126,8 +165,9 @@ def _localize(found: datetime, ctx: PageContext) -> datetime:
         # UTC as the previous UTC day from ~14:00
         if days == 1 and found.hour < 10 or days == -1 and found.hour >= 14:
             return url_date
-    for tag in ctx.times:
-        value = tag.get("datetime")
+    values = [tag.get("datetime") for tag in ctx.times]
+    values += [v for key in META_DATE_WEAK for v in ctx.meta.get(key, [])]
+    for value in values:
         local = parse_date(value) if isinstance(value, str) else None
         if (
             local is not None
@@ -138,30 +178,90 @@ def _localize(found: datetime, ctx: PageContext) -> datetime:
     return found
 
 
-def _date_in_text(ctx: PageContext, month_first: bool) -> datetime | None:
-    """A date written in the text.
+def _date_near_headline(ctx: PageContext, month_first: bool) -> datetime | None:
+    """A date written near the headline.
 
-    Order: date-marked elements after the headline; the text right after the
-    headline; a "Date:"/"Datum:"/"Published:" label's following text; any
-    date-marked element; byline elements (which often carry the date).
+    Order: a "Date:"/"Datum:"/"Published:" label's following text; date-marked
+    elements from just above the headline on (not those labelled as updates); a
+    short text piece (a line of its own) after the headline, then the text after
+    the headline; the text right before the headline.
     """
-    headline = headline_element(ctx)
-    start = ctx.positions.get(id(headline), -1) if headline is not None else -1
-    # date elements right above the headline count too ("17 May 2020" over the h1)
-    later = [n for n in ctx.date_nodes if ctx.positions[id(n)] >= start - 3]
-    found = _date_in_nodes(later[:12], month_first)
-    if found:
-        return found
-    if headline is not None:
-        after = text_after(headline, 300 + len(headline.get_text()))
-        found = find_date_in_text(after, month_first=month_first)
-        if found:
-            return found
     for label in ctx.date_labels[:5]:
         found = find_date_in_text(text_after(label, 80), month_first=month_first)
         if found:
             return found
-    return _date_in_nodes(ctx.date_nodes[:30] + ctx.bylines[:10], month_first)
+    headline = headline_element(ctx)
+    start = ctx.positions.get(id(headline), -1) if headline is not None else -1
+    # date elements right above the headline count too ("17 May 2020" over the h1)
+    later = [n for n in ctx.date_nodes if ctx.positions[id(n)] >= start - 3]
+    later = [n for n in later[:12] if not _is_update(n) and not _in_teaser(n)]
+    found = _date_in_nodes(later, month_first)
+    if found or headline is None:
+        return found
+    pieces = text_pieces(headline, 300 + len(headline.get_text()))
+    for piece in pieces[1:]:
+        if len(piece) <= 60:
+            found = find_date_in_text(piece, month_first=month_first)
+            if found and not _UPDATED_WORDS.search(piece):
+                return found
+    found = find_date_in_text(" ".join(pieces), month_first=month_first)
+    if found:
+        return found
+    return find_date_in_text(text_before(headline, 80), month_first=month_first)
+
+
+def _is_update(node: Tag) -> bool:
+    """Whether a date element is labelled as a modification ("Updated:", "Zuletzt
+    geändert am") in its own text before any date, or by the text right before it.
+    A bare "Stand:" ("as of") is the date such pages show as theirs, so it counts."""
+    own = node.get_text(" ", strip=True)[:60]
+    match = _UPDATED_WORDS.search(own)
+    if match is not None:
+        return not _YEAR.search(own[: match.start()]) and _not_stand(match)
+    before = text_before(node, 40)
+    match = _UPDATED_WORDS.search(before)
+    return (
+        match is not None
+        and not _YEAR.search(before[match.end() :])
+        and _not_stand(match)
+    )
+
+
+def _in_teaser(node: Tag) -> bool:
+    """Whether a date element belongs to a teaser of another page: a list item
+    that also holds a headline-sized link."""
+    for depth, parent in enumerate([node, *node.parents]):
+        if depth > 3 or parent.name in ("body", "article", "main"):
+            return False
+        if parent.name == "li":
+            return any(
+                len(a.get_text(strip=True)) >= 20 for a in parent.find_all("a", limit=3)
+            )
+    return False
+
+
+def _not_stand(match: re.Match[str]) -> bool:
+    return not match.group().lower().startswith("stand")
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _first_date_in_page(ctx: PageContext, month_first: bool) -> datetime | None:
+    """A date written in the page's visible text (a page with no other evidence: a
+    forum thread, a press release, a wiki page): the first one after a "Published"
+    or "Updated" word, else the first one."""
+    body = ctx.soup.body
+    if body is None:
+        return None
+    text = clean_text(body.get_text(" "))[:20000]
+    for match in _DATE_WORDS.finditer(text):
+        found = find_date_in_text(
+            text[match.end() : match.end() + 40], month_first=month_first
+        )
+        if found:
+            return found
+    return find_date_in_text(text, month_first=month_first)
 
 
 def _date_in_nodes(nodes: list[Tag], month_first: bool) -> datetime | None:
@@ -183,22 +283,48 @@ def _month_first(ctx: PageContext) -> bool:
 
 
 def _time_elements(ctx: PageContext, month_first: bool) -> datetime | None:
-    """The first ``<time>`` marked as publication, else the first other ``<time>``."""
+    """The first ``<time>`` marked as publication, else the first other ``<time>``.
+
+    Times inside comments, and unmarked times far above the headline (the page
+    header's "today"), are skipped.
+    """
     marked: list[str] = []
     plain: list[str] = []
+    headline = headline_element(ctx)
+    top = ctx.positions.get(id(headline), -1) - _HEADER_GAP if headline else -1
     for tag in ctx.times:
         value = tag.get("datetime")
         raw = value if isinstance(value, str) and value.strip() else tag.get_text(" ")
         marks = class_id(tag).lower() + " " + " ".join(tag.attrs)
+        if "comment" in marks or _in_comments(tag):
+            continue
         if "pubdate" in marks or "publish" in marks or "itemprop" in marks:
             marked.append(raw)
-        elif "modif" not in marks and "update" not in marks and "comment" not in marks:
-            plain.append(raw)
+        elif "modif" not in marks and "update" not in marks:
+            if ctx.positions.get(id(tag), top) >= top:
+                plain.append(raw)
     for raw in marked + plain[:3]:
         found = parse_date(raw, month_first=month_first)
         if found:
             return found
     return None
+
+
+#: Elements between a page-header ``<time>`` and the headline beyond which the time
+#: is taken for the site's "today" rather than the article's date.
+_HEADER_GAP = 40
+
+
+def _in_comments(tag: Tag) -> bool:
+    """Whether ``tag`` sits in a comment thread (class/id ``comment``)."""
+    for depth, parent in enumerate(tag.parents):
+        if depth > 10 or parent.name in ("body", "html", "main"):
+            return False
+        if "comment" in class_id(parent).lower():
+            return True
+        if parent.name == "article":
+            return False
+    return False
 
 
 def extract_updated(soup: BeautifulSoup | None, ctx: PageContext) -> datetime | None:
@@ -268,3 +394,11 @@ def _updated_in_text(ctx: PageContext) -> datetime | None:
             if found:
                 return found
     return None
+
+
+#: Words announcing a publication or modification date in running text.
+_DATE_WORDS = re.compile(
+    rf"\b(?:published|posted|veröffentlicht|erschienen|publié|publicado|pubblicato|"
+    rf"gepubliceerd)\b\W{{0,3}}(?:on|am|le|el|il|op|em)?|{_UPDATED_WORDS.pattern}",
+    re.IGNORECASE,
+)

@@ -59,9 +59,14 @@ def _loads(text: str) -> Any:
     except ValueError:
         pass
     # trailing semicolons, trailing commas, two objects in one script
-    cleaned = re.sub(r",\s*([}\]])", r"\1", text.rstrip(";"))
+    cleaned = _CONTROL.sub(" ", re.sub(r",\s*([}\]])", r"\1", text.rstrip(";")))
     try:
-        return json.loads(_CONTROL.sub(" ", cleaned), strict=False)
+        return json.loads(cleaned, strict=False)
+    except ValueError:
+        pass
+    # one object followed by junk (a stray closing brace, a second object)
+    try:
+        return json.JSONDecoder(strict=False).raw_decode(cleaned)[0]
     except ValueError:
         return None
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from itertools import accumulate
+from pickle import loads
 from typing import Any
 
 from search.facets import bitset
 from search.postings import EMPTY, Scored, TermScores, intersection, restrict, union
 from search.query import BuiltQuery, PhraseSpec, UnitSpec, WordSpec
 
-#: Phrase candidates checked per pass over the positions.
-PHRASE_CHUNK = 100
+#: Best-scored phrase candidates checked first (the rest only within the budget).
+PHRASE_FIRST = 300
 #: Seconds spent checking phrase candidates at most.
 PHRASE_BUDGET = 0.2
 
@@ -48,26 +50,34 @@ class Evaluator:
         """Documents with the exact phrase, scored by its words.
 
         Candidates (documents with every word) are checked against the words'
-        positions best first, a chunk at a time. Reading positions is Whoosh's slow
-        path, so checking stops after ``PHRASE_BUDGET`` seconds (or at the deadline):
-        the unchecked candidates are left out and ``partial`` is set.
+        positions in two passes: the ``PHRASE_FIRST`` best-scored first, then the
+        rest. Each pass walks each word's posting blocks once, in document order,
+        decompressing only the blocks that hold candidates. Reading positions is
+        Whoosh's slow path, so the second pass is skipped after ``PHRASE_BUDGET``
+        seconds (or at the deadline): its candidates are left out and ``partial``
+        is set.
         """
         words = intersection(
             [self.terms.term(self.searcher, spec.fields, s) for s in spec.stems]
         )
         if not words.scores:
             return EMPTY
-        ranked = sorted(words.scores, key=words.scores.__getitem__, reverse=True)
         stop = time.perf_counter() + PHRASE_BUDGET
         if self.deadline is not None:
             stop = min(stop, self.deadline)
+        if len(words.scores) <= PHRASE_FIRST:
+            passes = [sorted(words.scores)]
+        else:
+            ranked = sorted(words.scores, key=words.scores.__getitem__, reverse=True)
+            passes = [sorted(ranked[:PHRASE_FIRST]), sorted(ranked[PHRASE_FIRST:])]
         found: list[int] = []
-        for start in range(0, len(ranked), PHRASE_CHUNK):
-            if start and time.perf_counter() > stop:
+        for i, docs in enumerate(passes):
+            if i and time.perf_counter() > stop:
                 self.partial = True
                 break
-            chunk = sorted(ranked[start : start + PHRASE_CHUNK])
-            found.extend(_with_phrase(self.searcher, spec, chunk))
+            found.extend(_with_phrase(self.searcher, spec, docs, stop if i else None))
+            if i and time.perf_counter() > stop:
+                self.partial = True  # the walk was cut short
         return restrict(words, bitset(found, self.terms.size))
 
     def unit(self, spec: UnitSpec) -> Scored:
@@ -82,8 +92,16 @@ class Evaluator:
         return union([(self.unit(u), 1.0) for u in units])
 
     def clauses(self, built: BuiltQuery) -> list[Scored]:
-        """Each required clause evaluated."""
-        return [self.clause(units) for _, units in built.specs]
+        """Each required clause evaluated; the clauses left when the deadline
+        passes are not (``partial`` is set)."""
+        out: list[Scored] = []
+        deadline = self.deadline
+        for _, units in built.specs:
+            if out and deadline is not None and time.perf_counter() > deadline:
+                self.partial = True
+                break
+            out.append(self.clause(units))
+        return out
 
     def excluded_bits(self, built: BuiltQuery) -> int:
         """Documents matching any excluded unit."""
@@ -93,9 +111,11 @@ class Evaluator:
         return bits
 
 
-def _with_phrase(searcher: Any, spec: PhraseSpec, docs: Sequence[int]) -> list[int]:
+def _with_phrase(
+    searcher: Any, spec: PhraseSpec, docs: Sequence[int], stop: float | None = None
+) -> list[int]:
     """The documents of ``docs`` (ascending) in which the phrase's words stand
-    next to each other in one of its fields."""
+    next to each other in one of its fields (the walk ends early at ``stop``)."""
     found: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
@@ -105,31 +125,71 @@ def _with_phrase(searcher: Any, spec: PhraseSpec, docs: Sequence[int]) -> list[i
             todo = [d for d in local if d + offset not in found]
             if not todo:
                 break
-            positions = _positions(reader, fieldname, spec.stems, todo)
-            if not positions:
-                continue
-            for d in todo:
-                lists = [p.get(d) for p in positions]
-                if all(lists) and _adjacent(lists):  # type: ignore[arg-type]
-                    found.add(d + offset)
+            for d in _phrase_in_field(reader, fieldname, spec.stems, todo, stop):
+                found.add(d + offset)
     return sorted(found)
 
 
-def _positions(
-    reader: Any, fieldname: str, stems: Sequence[str], docs: Sequence[int]
-) -> list[dict[int, list[int]]]:
-    """Per stem, the positions in ``fieldname`` of each of ``docs`` that has it."""
+def _phrase_in_field(
+    reader: Any,
+    fieldname: str,
+    stems: Sequence[str],
+    docs: Sequence[int],
+    stop: float | None,
+) -> list[int]:
+    """The documents of ``docs`` (ascending, segment-local) with the phrase in
+    ``fieldname``; the rarest word is read first and each following word only for
+    the documents still possible."""
     if fieldname not in reader.schema:
         return []
     field = reader.schema[fieldname]
-    out: list[dict[int, list[int]]] = []
-    for stem in stems:
+    terms = []
+    for i, stem in enumerate(stems):
         btext = field.to_bytes(stem)
         if (fieldname, btext) not in reader:
             return []
-        m = reader.postings(fieldname, btext)
-        per: dict[int, list[int]] = {}
-        for d in docs:
+        terms.append((reader.doc_frequency(fieldname, btext), i, btext))
+    terms.sort()
+    # candidate -> positions of the phrase's start (word 0) still possible
+    starts: dict[int, set[int]] | None = None
+    for _, i, btext in terms:
+        wanted = docs if starts is None else sorted(starts)
+        if not wanted:
+            return []
+        positions = _term_positions(reader, fieldname, btext, wanted, stop)
+        nxt: dict[int, set[int]] = {}
+        for d, poslist in positions.items():
+            shifted = {p - i for p in poslist}
+            if starts is not None:
+                shifted &= starts[d]
+            if shifted:
+                nxt[d] = shifted
+        starts = nxt
+    return sorted(starts or ())
+
+
+def _term_positions(
+    reader: Any,
+    fieldname: str,
+    btext: bytes,
+    docs: Sequence[int],
+    stop: float | None = None,
+) -> dict[int, list[int]]:
+    """Positions of a term in each of ``docs`` (ascending) that contains it.
+
+    Walks the posting blocks once, decompressing only those holding one of
+    ``docs`` (Whoosh's ``skip_to`` does the same, but a matcher per chunk of
+    candidates decompressed the same blocks again for every chunk).
+    """
+    m = reader.postings(fieldname, btext)
+    leaf = getattr(m, "child", m)  # unwrap the matcher that hides deleted docs
+    decode = m.format.decode_positions if hasattr(m, "format") else None
+    out: dict[int, list[int]] = {}
+    if (
+        not (hasattr(leaf, "_read_values") and hasattr(leaf, "_maxid"))
+        or decode is None
+    ):
+        for d in docs:  # any other matcher: the public way
             if not m.is_active():
                 break
             if m.id() < d:
@@ -137,12 +197,31 @@ def _positions(
                 if not m.is_active():
                     break
             if m.id() == d:
-                per[d] = list(m.value_as("positions"))
-        out.append(per)
+                out[d] = list(m.value_as("positions"))
+        return out
+    i, n = 0, len(docs)
+    while i < n and not leaf._atend and leaf._blocklength:
+        maxid = leaf._maxid
+        if docs[i] <= maxid:
+            if stop is not None and time.perf_counter() > stop:
+                break
+            leaf._read_ids()
+            leaf._read_values()
+            where = {d: k for k, d in enumerate(leaf._ids)}
+            values = leaf._values
+            while i < n and docs[i] <= maxid:
+                k = where.get(docs[i])
+                if k is not None:
+                    out[docs[i]] = _decode_positions(values[k], decode)
+                i += 1
+        leaf._next_block()
     return out
 
 
-def _adjacent(lists: list[list[int]]) -> bool:
-    """Whether some position p has p + i in the i-th list for every i."""
-    rest = [set(x) for x in lists[1:]]
-    return any(all(p + i + 1 in s for i, s in enumerate(rest)) for p in lists[0])
+def _decode_positions(value: bytes, decode: Any) -> list[int]:
+    """Positions of a ``Positions``-format posting value (Whoosh 2.7's encoding:
+    a 4-byte count, then the pickled position deltas without the final STOP)."""
+    try:
+        return list(accumulate(loads(value[4:] + b".")))
+    except Exception:  # not the encoding assumed: Whoosh's own decoder
+        return list(decode(value))

@@ -10,6 +10,7 @@ Everything but the ``<mark>`` tags is HTML-escaped.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from html import escape
@@ -30,6 +31,11 @@ MAX_SNIPPETS = 2
 _FOLD = {k: v for k, v in accent_map.items() if len(v) == 1}
 _WORD_TAIL = r"\w*(?:['’]\w+)*"
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
+#: A paragraph break in a stored body (a blank line).
+_PARA_RE = re.compile(r"\n[ \t]*\n\s*")
+#: A paragraph shorter than this (a heading) gives a snippet only when no longer
+#: paragraph matches as well.
+SHORT_PARAGRAPH = 60
 
 
 def fold(text: str) -> str:
@@ -101,21 +107,33 @@ class Highlighter:
             return []
         spans = self.spans(text, max_spans=MAX_SPANS)
         if not spans:
-            return [_render(text, 0, _cut_end(text, 0), [])]
-        windows: list[tuple[int, int, int]] = []  # (-score, first span, last span)
+            return [_render(text, 0, _cut_end(text, 0, _para_end(text, 0)), [])]
+        # paragraph of each span: a window never crosses a paragraph break
+        found = [(m.start(), m.end()) for m in _PARA_RE.finditer(text)]
+        breaks = [a for a, _ in found]
+        starts = [0] + [b for _, b in found]  # of each paragraph
+        ends = [*breaks, len(text)]
+        para = [bisect.bisect_right(breaks, start) for start, _, _ in spans]
+        # (-score, -paragraph is long enough, first span, last span)
+        windows: list[tuple[int, int, int, int]] = []
         j = 0
         for i, (start, _, _) in enumerate(spans):
             if j < i:
                 j = i
-            while j + 1 < len(spans) and spans[j + 1][1] - start <= SNIPPET_CHARS:
+            while (
+                j + 1 < len(spans)
+                and para[j + 1] == para[i]
+                and spans[j + 1][1] - start <= SNIPPET_CHARS
+            ):
                 j += 1
             distinct = len({s for _, _, s in spans[i : j + 1]})
-            windows.append((-(distinct * 100 + (j - i + 1)), i, j))
+            short = ends[para[i]] - starts[para[i]] < SHORT_PARAGRAPH
+            windows.append((-(distinct * 100 + (j - i + 1)), short, i, j))
         windows.sort()
         chosen: list[tuple[int, int]] = []
-        for _, i, j in windows:
-            lo = _cut_start(text, spans[i][0], spans[j][1])
-            hi = _cut_end(text, lo)
+        for _, _, i, j in windows:
+            lo = _cut_start(text, spans[i][0], spans[j][1], starts[para[i]])
+            hi = _cut_end(text, lo, ends[para[i]])
             hi = max(hi, spans[j][1])
             if any(lo < b and a < hi for a, b in chosen):
                 continue
@@ -129,12 +147,19 @@ class Highlighter:
         ]
 
 
-def _cut_start(text: str, first: int, last: int) -> int:
-    """Start of a window: a few words before the first match, at a word start."""
+def _para_end(text: str, pos: int) -> int:
+    """End of the paragraph holding ``pos`` (before the blank line)."""
+    m = _PARA_RE.search(text, pos)
+    return m.start() if m is not None else len(text)
+
+
+def _cut_start(text: str, first: int, last: int, floor: int = 0) -> int:
+    """Start of a window: a few words before the first match, at a word start,
+    not before ``floor`` (the paragraph's start)."""
     room = max(0, SNIPPET_CHARS - (last - first)) // 3
-    lo = max(0, first - room)
-    if lo == 0:
-        return 0
+    lo = max(floor, first - room)
+    if lo == floor:
+        return floor
     # start at a sentence start if one is near, else at the next word
     dot = text.rfind(". ", lo, first)
     if dot >= 0:
@@ -143,18 +168,20 @@ def _cut_start(text: str, first: int, last: int) -> int:
     return space + 1 if space >= 0 else first
 
 
-def _cut_end(text: str, lo: int) -> int:
-    """End of a window starting at ``lo``: after about SNIPPET_WORDS words."""
+def _cut_end(text: str, lo: int, ceiling: int | None = None) -> int:
+    """End of a window starting at ``lo``: after about SNIPPET_WORDS words, not
+    after ``ceiling`` (the paragraph's end)."""
     count = 0
     end = lo
-    stop = min(len(text), lo + SNIPPET_CHARS * 2)
+    limit = len(text) if ceiling is None else ceiling
+    stop = min(limit, lo + SNIPPET_CHARS * 2)
     for m in _WORD_RE.finditer(text, lo, stop):
         count += 1
         end = m.end()
         if count >= SNIPPET_WORDS:
             break
     else:
-        end = min(len(text), max(end, lo + SNIPPET_CHARS))
+        end = min(limit, max(end, lo + SNIPPET_CHARS))
     return end
 
 
@@ -172,4 +199,4 @@ def _render(text: str, lo: int, hi: int, spans: list[tuple[int, int, str]]) -> s
     parts.append(escape(text[pos:hi], quote=False))
     if hi < len(text):
         parts.append(" …")
-    return "".join(parts)
+    return " ".join("".join(parts).split())

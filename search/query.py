@@ -14,6 +14,7 @@ syntax errors into ``QueryError`` with the position.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,6 +51,10 @@ PREFIX_MIN_CHARS = 2
 FUZZY_EXPANSIONS = 4
 #: A word known to fewer documents than this is also searched with typo corrections.
 FUZZY_DF_THRESHOLD = 2
+#: Most distinct words of one query that are searched with typo corrections (the
+#: rest are searched as typed, and the result is flagged partial): a pasted
+#: paragraph of unknown words must not cost a vocabulary walk per word.
+FUZZY_MAX_WORDS = 10
 
 #: Function words dropped from long, natural-language queries (questions), where
 #: they carry no topic; the index analyser already drops the shortest of them.
@@ -154,7 +159,8 @@ def parse_plain(text: str) -> ParsedQuery:
 
     ``OR`` (upper case, between two units) joins them into one clause; every other
     clause is required. A leading ``-`` excludes a unit. A field prefix that is not
-    ``title``, ``author`` or ``tag`` is kept as part of the word.
+    ``title``, ``author`` or ``tag`` is kept as part of the word; a known field
+    prefix with nothing after it (``tag:`` while typing) is ignored.
 
     Args:
         text: Anything.
@@ -169,6 +175,8 @@ def parse_plain(text: str) -> ParsedQuery:
         fname = m.group("field")
         phrase = m.group("phrase")
         word = m.group("word")
+        if word is not None and fname is None and _is_bare_field(word):
+            continue  # "tag:" with nothing after it yet: nothing to search
         if fname is not None and fname.lower() not in FIELD_ALIASES:
             # not a field we know: keep the whole thing as literal text
             raw = m.group(0)[1:] if neg else m.group(0)
@@ -200,6 +208,11 @@ def parse_plain(text: str) -> ParsedQuery:
         last = parsed.clauses[-1][-1]
         parsed.prefix_last = not last.phrase and text.endswith(last.text)
     return parsed
+
+
+def _is_bare_field(word: str) -> bool:
+    """Whether ``word`` is a known field prefix with nothing after it (``tag:``)."""
+    return word.endswith(":") and word[:-1].lower() in FIELD_ALIASES
 
 
 # --- building Whoosh queries -------------------------------------------------------
@@ -259,6 +272,16 @@ class BuiltQuery:
     parsed: str = ""
     #: A long natural-language query: words are ranked, not all required.
     verbose: bool = False
+    #: Nothing to search was typed (``*``, ``-gas``, ``tag:``): every document
+    #: matches, less the excluded ones.
+    match_all: bool = False
+    #: Some words were not searched with typo corrections (more than
+    #: ``FUZZY_MAX_WORDS`` of them, or the deadline passed).
+    capped: bool = False
+    #: Deadline (``time.perf_counter()``) for typo corrections (None: none).
+    deadline: float | None = None
+    #: Words looked up for typo corrections so far.
+    fuzzy_words: set[str] = field(default_factory=set)
 
     def combined(self) -> Any:
         """All required clauses AND-ed, excluded units removed (None: nothing)."""
@@ -338,7 +361,7 @@ def _word_alternatives(
     if vocab is None:
         return alts
     typos = max_typos(word)
-    if typos and vocab.spell_df(word) < FUZZY_DF_THRESHOLD:
+    if typos and vocab.spell_df(word) < FUZZY_DF_THRESHOLD and _may_fuzz(word, built):
         fixes = vocab.fuzzy(word, typos, FUZZY_EXPANSIONS)
         if fixes:
             built.corrections[word] = [w for w, _ in fixes]
@@ -351,18 +374,39 @@ def _word_alternatives(
     return alts
 
 
-def build_plain(parsed: ParsedQuery, vocab: Vocabulary | None) -> BuiltQuery:
+def _may_fuzz(word: str, built: BuiltQuery) -> bool:
+    """Whether ``word`` may still be looked up for typo corrections (else the
+    query is flagged ``capped``)."""
+    if word in built.fuzzy_words:
+        return True
+    if len(built.fuzzy_words) >= FUZZY_MAX_WORDS or (
+        built.deadline is not None and time.perf_counter() > built.deadline
+    ):
+        built.capped = True
+        return False
+    built.fuzzy_words.add(word)
+    return True
+
+
+def build_plain(
+    parsed: ParsedQuery, vocab: Vocabulary | None, deadline: float | None = None
+) -> BuiltQuery:
     """Whoosh queries for the clauses of a plain query.
 
     Args:
         parsed: From ``parse_plain``.
         vocab: The index's vocabulary for typo corrections and completions (None:
             exact words only).
+        deadline: ``time.perf_counter()`` after which no more words are looked up
+            for typo corrections (``capped`` is then set).
 
     Returns:
-        The built query; ``required`` is empty when only stop words were typed.
+        The built query; ``required`` is empty when only stop words were typed,
+        and ``match_all`` is set when nothing to search was typed at all.
     """
-    built = BuiltQuery(parsed=parsed.show())
+    built = BuiltQuery(
+        parsed=parsed.show(), match_all=not parsed.clauses, deadline=deadline
+    )
     n = len(parsed.clauses)
     plain_words = sum(
         len(spell_words(u.text)) for c in parsed.clauses for u in c if not u.phrase

@@ -38,7 +38,16 @@ from search.postings import (
     intersection,
     union,
 )
-from search.query import BuiltQuery, build_plain, parse_plain, parse_raw, query_terms
+from search.query import (
+    FUZZY_MAX_WORDS,
+    BuiltQuery,
+    build_plain,
+    max_typos,
+    parse_plain,
+    parse_raw,
+    query_terms,
+    spell_words,
+)
 from search.ranking import (
     PROXIMITY_WINDOW,
     Collected,
@@ -57,6 +66,12 @@ PRF_TERMS = 10
 PRF_WEIGHT = 0.5
 #: Below this many results, a spelling correction is looked for.
 DID_YOU_MEAN_BELOW = 3
+#: A typed word in at most this many documents may be a typo of a common word:
+#: a correction is looked for even when there are results.
+RARE_DF = 2
+#: Words in more than one document in this many (and more than ``RARE_DF``) are
+#: taken as spelt right: "did you mean" looks no further for them.
+CORRECT_DF_SHARE = 1000
 #: In the fallback, scores are multiplied by (matched / words) ** FALLBACK_COORD,
 #: so documents with more of the words come first.
 FALLBACK_COORD = 3.0
@@ -145,6 +160,8 @@ class RequestRun:
         self.parsed = ""
         self.dropped: list[str] = []
         self.partial = False
+        #: No relevance to rank by (nothing searched for): newest first.
+        self.unranked = False
         self._stored: dict[int, Any] = {}
 
     # the query --------------------------------------------------------------------
@@ -162,8 +179,11 @@ class RequestRun:
             self.parsed = str(q) if q is not None else ""
             self.raw_terms = query_terms(q) if q is not None else set()
             return q if q is not None else wq.NullQuery
-        self.built = build_plain(parse_plain(text), self._vocab() if fuzzy else None)
+        self.built = build_plain(
+            parse_plain(text), self._vocab() if fuzzy else None, self.deadline
+        )
         self.parsed = self.built.parsed
+        self.partial = self.partial or self.built.capped
         return None
 
     def _filters(self) -> Filters:
@@ -211,9 +231,16 @@ class RequestRun:
         q = self._build()
         if q is not None:
             return self._raw(q), [], 0
-        if self.built is None:  # empty query: every document
+        if self.built is None or self.built.match_all:
+            # nothing to search for (``*``, ``-gas``): every document, less the
+            # excluded ones, newest first
+            self.unranked = True
+            excluded = 0
+            if self.built is not None and self.built.excluded_specs:
+                ev = Evaluator(self.searcher, self.state.terms, self.deadline)
+                excluded = ev.excluded_bits(self.built)
             docs = docnums(self.facets.live)
-            return Scored(self.facets.live, dict.fromkeys(docs, 0.0)), [], 0
+            return Scored(self.facets.live, dict.fromkeys(docs, 0.0)), [], excluded
         return self._plain()
 
     # the whole request -----------------------------------------------------------
@@ -245,8 +272,8 @@ class RequestRun:
             for name in self.req.facets
         }
         did_you_mean = None
-        few = total < DID_YOU_MEAN_BELOW or self.dropped
-        if few and self.req.mode == "plain" and self.req.q.strip():
+        few = total < DID_YOU_MEAN_BELOW or self.dropped or self._rare_word()
+        if few and self.req.mode == "plain" and not self.unranked:
             did_you_mean = self._did_you_mean(strict_total)
         return SearchResult(
             request=self.req,
@@ -314,7 +341,7 @@ class RequestRun:
         else:  # nothing filtered out
             pool = [(s, d) for d, s in found.scores.items()]
         published = self.facets.published
-        if req.sort != "relevance" or not req.q.strip():
+        if req.sort != "relevance" or self.unranked:
             newest = req.sort != "oldest"
             missing = float("-inf") if newest else float("inf")
 
@@ -387,8 +414,28 @@ class RequestRun:
         boosted.sort(reverse=True)
         return boosted + ranked[PROXIMITY_CANDIDATES:]
 
+    def _rare_word(self) -> bool:
+        """Whether a typed word is in at most ``RARE_DF`` documents (it may be a
+        typo of a common word, to be considered for ``did_you_mean``)."""
+        if self.built is None or self.req.mode != "plain":
+            return False
+        vocab = self._vocab()
+        return any(
+            vocab.spell_df(w) <= RARE_DF
+            for w in spell_words(self.req.q)[:FUZZY_MAX_WORDS]
+            if max_typos(w)
+        )
+
     def _did_you_mean(self, total: int) -> str | None:
-        corrected, changed = correct_words(self._vocab(), self.req.q)
+        if time.perf_counter() > self.deadline:
+            return None
+        corrected, changed = correct_words(
+            self._vocab(),
+            self.req.q,
+            1,
+            self.deadline,
+            max_df=max(RARE_DF, self.facets.doc_count // CORRECT_DF_SHARE),
+        )
         if not changed or corrected.strip() == self.req.q.strip():
             return None
         probe = RequestRun(

@@ -8,6 +8,7 @@ fast enough for every key press.
 from __future__ import annotations
 
 import bisect
+import re
 from typing import Any
 
 from search import schema
@@ -19,6 +20,11 @@ from search.vocab import SpellVocab
 MAX_TITLES = 4
 #: Candidate titles examined per prefix at most.
 MAX_TITLE_CANDIDATES = 2000
+#: Search syntax removed from what is typed: quotes, a leading minus, ``*``,
+#: brackets, a field prefix (``tag:``) and an ``OR`` between words.
+_SYNTAX_RE = re.compile(
+    r"""["“”*()\[\]{}]|(?:^|(?<=\s))-|\b[A-Za-z]+:|(?<=\s)OR(?=\s)"""
+)
 
 
 class TitleIndex:
@@ -88,16 +94,19 @@ def suggest(
         Up to ``limit`` suggestions: titles (newest first) then words (most
         frequent first).
     """
-    words = spell_words(prefix)
+    # the last word is finished once a space follows it (a closing quote or a
+    # full stop does not finish it: ``turk"`` still completes to ``turkey``)
+    last_complete = prefix[-1:].isspace()
+    words = spell_words(_SYNTAX_RE.sub(" ", prefix))
     if not words or limit <= 0:
         return []
-    last_complete = not prefix[-1:].isalnum()
     *done, last = words
     out: list[Suggestion] = []
     if titles is not None:
         for tid in titles.find(words, last_complete)[: min(MAX_TITLES, limit)]:
             title, doc_id, url, _ = titles.titles[tid]
-            out.append(Suggestion(title, "title", 1, doc_id or None, url or None))
+            # url "" as in search hits for a document without one
+            out.append(Suggestion(title, "title", 1, doc_id or None, url))
     head = " ".join(done)
     seen = {s.text.casefold() for s in out}
     terms: list[tuple[str, int]] = []

@@ -11,14 +11,29 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import re
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from search import schema
-from search.query import spell_words
+from search.cache import LRUCache
+from search.query import (
+    FUZZY_MAX_WORDS,
+    ParsedQuery,
+    max_typos,
+    parse_plain,
+    spell_words,
+)
+
+#: Close words kept per looked-up word.
+FUZZY_CACHED = 8
+
+_TOKEN_RE = re.compile(schema.TOKEN_PATTERN)
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
@@ -40,6 +55,8 @@ class SpellVocab:
         self.dfs = dfs
         self.index = {w: i for i, w in enumerate(words)}
         self._completions: OrderedDict[str, list[tuple[str, int]]] = OrderedDict()
+        #: (word, maxdist) -> close words, best first (``ReaderVocabulary.fuzzy``).
+        self.fuzzy_cache: LRUCache[list[tuple[str, int]]] = LRUCache(4096)
         self._lock = threading.Lock()
 
     def df(self, word: str) -> int:
@@ -79,60 +96,128 @@ class ReaderVocabulary:
         return self.vocab.df(word)
 
     def fuzzy(self, word: str, maxdist: int, limit: int) -> list[tuple[str, int]]:
-        """Known words within ``maxdist`` edits (same first letter), closest first."""
+        """Known words within ``maxdist`` edits, closest first, then most frequent.
+
+        Edits are Damerau's: swapping two neighbouring letters is one edit
+        (``enegry`` -> ``energy``), as in Meilisearch and Typesense. The first
+        letter must match, unless it was swapped with the second.
+        """
         if maxdist <= 0 or not word:
             return []
+        key = (word, maxdist)
+        cached = self.vocab.fuzzy_cache.get(key)
+        if cached is not None:
+            return cached[:limit]
+        index = self.vocab.index
+        if maxdist == 1:  # every word one edit away, looked up: no lexicon walk
+            cands = {e for e in edits1(word) if e in index}
+        else:
+            cands = set(self.reader.terms_within(schema.SPELL, word, maxdist, prefix=1))
+            for swapped in transpositions(word):
+                if swapped in index:
+                    cands.add(swapped)
+                # a swap and one more edit
+                cands.update(e for e in edits1(swapped) if e in index)
         found: list[tuple[int, int, str]] = []
-        for cand in self.reader.terms_within(schema.SPELL, word, maxdist, prefix=1):
-            if cand == word:
+        for cand in cands:
+            if cand == word or not (cand[:1] == word[:1] or cand[:2] == word[1::-1]):
                 continue
             df = self.vocab.df(cand)
-            if df:
-                found.append((edit_distance(word, cand, maxdist), -df, cand))
+            if not df:
+                continue
+            dist = edit_distance(word, cand, maxdist)
+            if dist <= maxdist:
+                found.append((dist, -df, cand))
         found.sort()
-        return [(w, -negdf) for _, negdf, w in found[:limit]]
+        out = [(w, -negdf) for _, negdf, w in found[:FUZZY_CACHED]]
+        self.vocab.fuzzy_cache.put(key, out)
+        return out[:limit]
 
     def completions(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         """Known words starting with ``prefix``, most frequent first."""
         return self.vocab.completions(prefix, limit)
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def transpositions(word: str) -> list[str]:
+    """``word`` with two neighbouring (different) letters swapped, every way."""
+    return [
+        word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        for i in range(len(word) - 1)
+        if word[i] != word[i + 1]
+    ]
+
+
+def edits1(word: str) -> set[str]:
+    """Every string one edit (Damerau) away from ``word`` (ASCII letters, digits)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out.update(transpositions(word))
+    out.update(a + c + b[1:] for a, b in splits if b for c in _LETTERS)
+    out.update(a + c + b for a, b in splits for c in _LETTERS)
+    return out
+
+
 def correct_words(
-    vocab: ReaderVocabulary, text: str, min_df: int = 1
+    vocab: ReaderVocabulary,
+    text: str,
+    min_df: int = 1,
+    deadline: float | None = None,
+    max_df: int | None = None,
 ) -> tuple[str, bool]:
-    """Replace unknown or rare words of ``text`` by their most frequent close word.
+    """Replace unknown or rare words of a plain query by their most frequent close
+    word (a word in a few documents is replaced when a close word is in ten times
+    as many).
+
+    The correction is the parsed query written back (``ParsedQuery.show``): it
+    keeps the reader's phrases, fields and exclusions and adds no syntax; excluded
+    words are left alone, and a bare field prefix (``tag:``) is dropped.
 
     Args:
         vocab: The vocabulary.
         text: A plain query.
-        min_df: Words in at least this many documents count as known... unless a
-            close word is far more frequent.
+        min_df: A close word must be in at least this many documents.
+        max_df: Words in more documents than this are left alone (None: no limit).
+        deadline: ``time.perf_counter()`` after which no more words are looked up.
 
     Returns:
-        (corrected text, whether anything changed).
+        (corrected text, whether any word changed).
     """
-    changed = False
-    out: list[str] = []
-    for token in text.split(" "):
-        words = spell_words(token)
-        if len(words) != 1 or token.startswith("-") or len(words[0]) < 3:
-            out.append(token)
-            continue
-        word = words[0]
+    parsed = parse_plain(text)
+    looked: dict[str, str | None] = {}
+
+    def best_for(word: str) -> str | None:
+        if word in looked:
+            return looked[word]
+        if len(looked) >= FUZZY_MAX_WORDS or (
+            deadline is not None and time.perf_counter() > deadline
+        ):
+            return None
         df = vocab.spell_df(word)
-        maxdist = 2 if len(word) >= 8 else 1
-        best = None
+        if max_df is not None and df > max_df:
+            looked[word] = None
+            return None
+        maxdist = max_typos(word) or 1
+        best: tuple[str, int] | None = None
         for cand, cdf in vocab.fuzzy(word, maxdist, 8):
             if cdf > max(df * 10, min_df - 1) and (best is None or cdf > best[1]):
                 best = (cand, cdf)
-        if best is None:
-            out.append(token)
-            continue
-        lower = token.lower()
-        pos = lower.find(word)
-        if pos < 0:
-            out.append(token[: len(token) - len(token.lstrip("\"'("))] + best[0])
-        else:
-            out.append(token[:pos] + best[0] + token[pos + len(word) :])
-        changed = True
-    return " ".join(out), changed
+        looked[word] = best[0] if best else None
+        return looked[word]
+
+    def fix_token(m: re.Match[str]) -> str:
+        token = m.group(0)
+        words = spell_words(token)
+        if len(words) != 1 or len(words[0]) < 3:
+            return token
+        return best_for(words[0]) or token
+
+    clauses = [
+        [replace(u, text=_TOKEN_RE.sub(fix_token, u.text)) for u in clause]
+        for clause in parsed.clauses
+    ]
+    if clauses == parsed.clauses:
+        return text, False
+    return ParsedQuery(clauses, parsed.excluded).show(), True

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
+import string
 import threading
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from service_support import shared_example_index
 
 from search.engine import SearchEngine
 from search.errors import (
@@ -591,5 +595,154 @@ def test_phrase_check_budget_gives_partial(
         cut = eng.search(SearchRequest(q='"words here"'))
         assert cut.partial
         assert 0 < cut.total < 600
+    finally:
+        eng.close()
+
+
+# --- reader-visible gaps (follow-up) -------------------------------------------------
+def _texts(search_docs: list[dict[str, Any]]) -> dict[str, str]:
+    return {
+        d["id"]: " ".join([d["title"], d["body"], *d.get("tags", [])]).lower()
+        for d in search_docs
+    }
+
+
+def test_only_excluded_words_list_every_other_document(
+    engine: SearchEngine, search_docs: list[dict[str, Any]]
+) -> None:
+    result = search(engine, "-gas", per_page=100)
+    without = {i for i, t in _texts(search_docs).items() if "gas" not in t.split()}
+    assert without and len(without) < len(search_docs)
+    assert set(ids(result)) == without
+    assert result.total == len(without)
+    assert result.did_you_mean is None
+
+
+@pytest.mark.parametrize("q", ["*", "tag:", "title:", "author:", "TAG:"])
+def test_nothing_to_search_lists_everything(engine: SearchEngine, q: str) -> None:
+    everything = search(engine, "", per_page=100)
+    result = search(engine, q, per_page=100)
+    assert result.total == everything.total > 0
+    assert ids(result) == ids(everything)  # newest first, like an empty query
+    assert result.did_you_mean is None
+
+
+def test_bare_field_prefix_is_ignored_after_words(engine: SearchEngine) -> None:
+    assert ids(search(engine, "energy tag:")) == ids(search(engine, "energy"))
+
+
+@pytest.mark.parametrize("q", ["tag:", "enrgy tag:", "title:enrgy", '"enrgy polcy"'])
+def test_did_you_mean_adds_no_syntax(engine: SearchEngine, q: str) -> None:
+    dym = search(engine, q).did_you_mean
+    if dym is not None:
+        assert dym.count(":") <= q.count(":")
+        assert dym.count('"') <= q.count('"')
+    assert search(engine, "tag:").did_you_mean is None
+
+
+def test_transposition_is_one_typo(engine: SearchEngine) -> None:
+    # "enegry" is two Levenshtein edits from "energy" but one Damerau edit
+    result = search(engine, "enegry")
+    assert "energy-policy" in ids(result)
+    assert ids(result)[0] == "energy-policy"
+
+
+def test_rare_word_that_is_a_typo_gets_did_you_mean(
+    tmp_path: Path, index_builder: Callable[..., Path]
+) -> None:
+    docs = [
+        {"id": f"e{i}", "title": f"Note {i}", "body": "energy markets and prices"}
+        for i in range(30)
+    ]
+    docs += [
+        {"id": f"t{i}", "title": "Typo", "body": "enegry markets in a typo"}
+        for i in range(2)
+    ]
+    docs += [
+        {"id": f"s{i}", "title": "Solar", "body": "solar panels on roofs"}
+        for i in range(3)
+    ]
+    eng = SearchEngine(index_builder(tmp_path / "ix", docs))
+    try:
+        # five results (more than the "few" threshold), but "enegry" is in two
+        # documents and one edit from a word in thirty: the correction is offered
+        result = eng.search(SearchRequest(q="enegry OR solar"))
+        assert result.total == 5
+        assert result.did_you_mean == "energy OR solar"
+    finally:
+        eng.close()
+
+
+def test_long_nonsense_query_is_bounded(engine: SearchEngine) -> None:
+    rnd = random.Random(7)
+    words = [
+        "".join(rnd.choice(string.ascii_lowercase) for _ in range(9))
+        for _ in range(100)
+    ]
+    q = " ".join(words)[:1000]
+    started = time.perf_counter()
+    result = search(engine, q)
+    elapsed = time.perf_counter() - started
+    assert result.partial  # typo corrections were looked up for ten words only
+    assert elapsed < 1.0
+    assert result.total == 0
+
+
+def test_suggest_ignores_search_syntax(engine: SearchEngine) -> None:
+    plain = [s.text for s in engine.suggest("turk")]
+    assert plain
+    assert [s.text for s in engine.suggest('turk"')] == plain
+    assert [s.text for s in engine.suggest('"turk')] == plain
+    assert [s.text for s in engine.suggest("tag:turk")] == plain
+
+
+def test_suggest_and_search_agree_on_missing_url(engine: SearchEngine) -> None:
+    # the test documents have no URL: "" in hits and in title suggestions alike
+    hit = search(engine, "kennel").hits[0]
+    assert hit.url == ""
+    titles = [s for s in engine.suggest("kennel") if s.kind == "title"]
+    assert titles and titles[0].id == hit.id
+    assert titles[0].url == hit.url == ""
+    assert [s.url for s in engine.suggest("kennel") if s.kind == "term"] == [None]
+
+
+def test_snippets_stay_inside_one_paragraph(
+    tmp_path: Path, index_builder: Callable[..., Path]
+) -> None:
+    first = "The negotiation over gas ahead of winter stalled in the capital again."
+    second = "The proposal on gas storage was shelved by the ministers for a year."
+    heading = "Gas"
+    body = f"{first}\n\n{heading}\n\n{second}"
+    eng = SearchEngine(
+        index_builder(tmp_path / "ix", [{"id": "p", "title": "T", "body": body}])
+    )
+    try:
+        snippets = search(eng, "gas").hits[0].snippets
+    finally:
+        eng.close()
+    assert snippets
+    for snippet in snippets:
+        text = snippet.replace("<mark>", "").replace("</mark>", "")
+        assert "\n" not in text
+        assert not ("stalled" in text and "proposal" in text), snippet
+        # a heading alone is not chosen while body paragraphs match as well
+        assert text.strip(" …") != heading
+
+
+def test_transposed_and_dropped_letters_on_the_examples(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    eng = SearchEngine(shared_example_index(tmp_path_factory))
+    try:
+        result = eng.search(SearchRequest(q="grian corridr"))
+        assert result.dropped_terms == []
+        assert result.total >= 1
+        assert "<mark>grain</mark> <mark>corridor</mark>" in " ".join(
+            result.hits[0].snippets
+        )
+        assert (
+            eng.search(SearchRequest(q="enegry")).total
+            == eng.search(SearchRequest(q="energy")).total
+        )
     finally:
         eng.close()

@@ -183,3 +183,36 @@ def test_raw_unclosed_paren_is_lenient() -> None:
 
 def test_raw_empty_is_none() -> None:
     assert parse_raw("   ", ArticleSchema()) is None
+
+
+def test_bare_field_prefix_is_not_a_word() -> None:
+    assert parse_plain("tag:").clauses == []
+    assert parse_plain("title:").clauses == []
+    assert [[u.show() for u in c] for c in parse_plain("energy tag:").clauses] == [
+        ["energy"]
+    ]
+    # an unknown prefix stays literal text
+    assert [[u.show() for u in c] for c in parse_plain("foo:").clauses] == [["foo:"]]
+
+
+@pytest.mark.parametrize("q", ["*", "-gas", "tag:", "-tag:energy"])
+def test_match_all_when_nothing_is_searched(q: str) -> None:
+    assert build_plain(parse_plain(q), None).match_all
+
+
+def test_stop_words_only_is_not_match_all() -> None:
+    built = build_plain(parse_plain("the of"), None)
+    assert not built.match_all
+    assert built.required == []
+
+
+def test_transpositions_and_edits() -> None:
+    from search.vocab import edits1, transpositions
+
+    assert "energy" in transpositions("enegry")
+    assert "grain" in transpositions("grian")
+    assert "aab" not in transpositions("aab")  # swapping equal letters changes nothing
+    one = edits1("corridr")
+    assert "corridor" in one
+    assert "corrid" in one
+    assert "corrida" in one
