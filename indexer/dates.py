@@ -67,6 +67,7 @@ _URL_DATE_SEP = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3
 _URL_DATE_DMY = re.compile(
     r"/(0?[1-9]|[12]\d|3[01])[-.](0?[1-9]|1[0-2])[-.]((?:19|20)\d\d)(?:[/?#]|$)"
 )
+_TWO_DIGITS = re.compile(r"\d\d")
 _TIMESTAMP = re.compile(r"^\d{10}(?:\d{3})?$")
 _TZINFOS: dict[str, tzinfo] = {
     name: tz.tzoffset(name, hours * 3600)
@@ -182,6 +183,8 @@ def find_date_in_text(text: str, *, month_first: bool = False) -> datetime | Non
     Returns:
         The date at midnight UTC, or None.
     """
+    if not _TWO_DIGITS.search(text):
+        return None  # every pattern needs a year: a cheap test first
     found: list[tuple[int, datetime]] = []
     for match in _ISO_DATE.finditer(text):
         _keep(found, match.start(), _make(*map(int, match.groups())))

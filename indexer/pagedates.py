@@ -55,9 +55,10 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
 
     Fallback order: site ``published`` selectors; JSON-LD ``datePublished`` (article
     nodes, then page nodes, then ``dateCreated``); microdata ``datePublished``; meta
-    tags (:data:`META_PUBLISHED`) -- the declared time gives way to the date shown
-    under the headline when that date is the declared modification date (the page
-    presents its update as its date) or the next/previous local day of a UTC time;
+    tags (:data:`META_PUBLISHED`; before microdata whose dates disagree) -- unless
+    the URL holds its date, the declared time gives way to the date shown near the
+    headline when that date is the declared modification date (the page presents
+    its update as its date) or the next/previous local day of a UTC time;
     ``<time>`` marked as publication (``pubdate``, ``itemprop``, class) then the
     first unmarked ``<time datetime>`` (not in comments, not in the page header far
     above the headline); a date in the URL path; a date written near the headline
@@ -104,8 +105,12 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
 
 
 def _prefer_shown(found: datetime, ctx: PageContext, month_first: bool) -> datetime:
-    """The date shown near the headline instead of the declared one, when it is the
-    declared modification date or the adjacent local day of a UTC time."""
+    """The date shown near the headline instead of the declared one (unless the URL
+    holds the declared date), when it is the declared modification date or the
+    adjacent local day of a UTC time."""
+    url_date = date_from_url(ctx.url) or date_from_url(page_url(ctx))
+    if url_date is not None and url_date.date() == found.date():
+        return found  # the URL agrees
     updated = extract_updated(None, ctx)
     differs = updated is not None and updated.date() != found.date()
     if not differs and found.utcoffset():
@@ -322,8 +327,6 @@ def _in_comments(tag: Tag) -> bool:
             return False
         if "comment" in class_id(parent).lower():
             return True
-        if parent.name == "article":
-            return False
     return False
 
 

@@ -22,7 +22,7 @@ from search.query import BuiltQuery, PhraseSpec, UnitSpec, WordSpec
 #: Best-scored phrase candidates checked first (the rest only within the budget).
 PHRASE_FIRST = 300
 #: Seconds spent checking phrase candidates at most.
-PHRASE_BUDGET = 0.2
+PHRASE_BUDGET = 0.1
 
 
 class Evaluator:
@@ -158,12 +158,15 @@ def _phrase_in_field(
             return []
         positions = _term_positions(reader, fieldname, btext, wanted, stop)
         nxt: dict[int, set[int]] = {}
-        for d, poslist in positions.items():
-            shifted = {p - i for p in poslist}
-            if starts is not None:
-                shifted &= starts[d]
-            if shifted:
-                nxt[d] = shifted
+        if starts is None:
+            for d, poslist in positions.items():
+                nxt[d] = {p - i for p in poslist} if i else set(poslist)
+        else:
+            for d, poslist in positions.items():
+                possible = starts[d]
+                kept = {p - i for p in poslist if p - i in possible}
+                if kept:
+                    nxt[d] = kept
         starts = nxt
     return sorted(starts or ())
 

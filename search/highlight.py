@@ -29,6 +29,7 @@ MAX_SPANS = 200
 MAX_SNIPPETS = 2
 
 _FOLD = {k: v for k, v in accent_map.items() if len(v) == 1}
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _WORD_TAIL = r"\w*(?:['’]\w+)*"
 _WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
 #: A paragraph break in a stored body (a blank line).
@@ -43,7 +44,16 @@ def fold(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):
         low = "".join(c.lower()[:1] or c for c in text)
-    return low.translate(_FOLD)
+    if low.isascii():
+        return low
+    # only the few non-ASCII characters go through the table (translating the
+    # whole text character by character costs ~0.3 ms per article)
+    return _NON_ASCII_RE.sub(_fold_match, low)
+
+
+def _fold_match(m: re.Match[str]) -> str:
+    c = m.group(0)
+    return _FOLD.get(ord(c), c)
 
 
 class Highlighter:

@@ -175,6 +175,7 @@ class TermScores:
         self.n_docs = searcher.doc_count()
         self.budget = budget
         self._avgfl: dict[str, float] = {}
+        self._norm_arrays: dict[tuple[str, str], Any] = {}
         self._scores: OrderedDict[tuple[Fields, str], Scored] = OrderedDict()
         self._count = 0
         self._lock = threading.Lock()
@@ -184,6 +185,19 @@ class TermScores:
         if avg is None:
             avg = self._avgfl[fieldname] = searcher.avg_field_length(fieldname) or 1.0
         return avg
+
+    def _norms(
+        self, reader: Any, seg: str, fieldname: str, norm_a: float, norm_b: float
+    ) -> Any:
+        """BM25 length normalisation of every document of a segment's field."""
+        key = (seg, fieldname)
+        found = self._norm_arrays.get(key)
+        if found is None:
+            lengths = self.cache.lengths(reader, seg, fieldname)
+            found = array("d", [norm_a + norm_b * n for n in lengths])
+            with self._lock:
+                self._norm_arrays[key] = found
+        return found
 
     def term(self, searcher: Any, fields: Fields, stem: str) -> Scored:
         """Documents containing ``stem`` in any of ``fields``, with BM25F scores.
@@ -222,29 +236,38 @@ class TermScores:
                 btexts.append((fieldname, weight, btext))
         if not btexts:
             return EMPTY
+        # the field with most postings first: it fills the dict in one pass
+        btexts.sort(key=lambda fwb: -searcher.doc_frequency(fwb[0], fwb[2]))
         acc: dict[int, float] = {}
-        get = acc.get
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()
             seg = segment_key(reader)
             for fieldname, weight, btext in btexts:
+                b = self.field_b.get(fieldname, self.b)
+                norm_a = 1.0 - b
+                norm_b = b / self._avg(searcher, fieldname)
                 if seg is None:
                     ids, tfs = _read_postings(reader, fieldname, btext)
-                    lengths = [
-                        reader.doc_field_length(d, fieldname, 0) or 0 for d in ids
-                    ]
-                    lookup = dict(zip(ids, lengths, strict=True)).__getitem__
+                    norms: Any = {
+                        d: norm_a
+                        + norm_b * (reader.doc_field_length(d, fieldname, 0) or 0)
+                        for d in ids
+                    }
                 else:
                     ids, tfs = self.cache.postings(reader, seg, fieldname, btext)
                     if not ids:
                         continue
-                    lookup = self.cache.lengths(reader, seg, fieldname).__getitem__
-                b = self.field_b.get(fieldname, self.b)
-                norm_a = 1.0 - b
-                norm_b = b / self._avg(searcher, fieldname)
+                    norms = self._norms(reader, seg, fieldname, norm_a, norm_b)
+                if not acc and not offset:  # the common case: one pass, no merging
+                    acc = {
+                        d: weight * tf / norms[d]
+                        for d, tf in zip(ids, tfs, strict=True)
+                    }
+                    continue
+                get = acc.get
                 for d, tf in zip(ids, tfs, strict=True):
                     gd = offset + d
-                    acc[gd] = get(gd, 0.0) + weight * tf / (norm_a + norm_b * lookup(d))
+                    acc[gd] = get(gd, 0.0) + weight * tf / norms[d]
         idf = bm25_idf(df, self.n_docs)
         k1 = self.k1
         scale = idf * (k1 + 1.0)

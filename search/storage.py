@@ -11,10 +11,20 @@ shared by every searcher through the OS page cache.
 Without ``mmap`` (``FileStorage(supports_mmap=False)``) nothing is copied either,
 but each searcher then holds open file handles, which leak when an engine is
 dropped without ``close()``.
+
+Each searcher also maps the segment file anew. The pages are shared, but the
+resident size of the process counts every mapping's pages again: with eight
+threads' searchers a 180 MB segment showed up as 290 MB of file pages (and the
+benchmark's "peak memory" with them). ``install()`` therefore also makes the
+readers of one segment file share one memory map (reference-counted, keyed by the
+file's device, inode, size and modification time: segment files never change once
+written).
 """
 
 from __future__ import annotations
 
+import mmap
+import os
 import threading
 from typing import Any
 
@@ -23,6 +33,8 @@ from whoosh.filedb.structfile import BufferFile
 
 _installed = False
 _lock = threading.Lock()
+#: (device, inode, size, mtime) of a segment file -> [its memory map, users].
+_shared_maps: dict[tuple[int, int, int, int], list[Any]] = {}
 
 
 class _ViewReader:
@@ -90,10 +102,72 @@ class ZeroCopyBufferFile(BufferFile):  # type: ignore[misc]
         self.is_closed = False
 
 
+def _file_key(dbfile: Any) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.fstat(dbfile.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _shared_init(original: Any) -> Any:
+    def __init__(
+        self: Any, dbfile: Any, use_mmap: bool = True, basepos: int = 0
+    ) -> None:
+        key = _file_key(dbfile)
+        original(self, dbfile, use_mmap, basepos)
+        self._shared_key = None
+        if key is None or not isinstance(self._source, mmap.mmap):
+            return
+        with _lock:
+            entry = _shared_maps.get(key)
+            if entry is None:
+                _shared_maps[key] = [self._source, 1]
+            else:
+                self._source.close()  # fresh, nothing reads it yet
+                self._source = entry[0]
+                entry[1] += 1
+        self._shared_key = key
+
+    return __init__
+
+
+def _shared_close(original: Any) -> Any:
+    def close(self: Any) -> None:
+        key = getattr(self, "_shared_key", None)
+        if key is None:
+            original(self)
+            return
+        if self.is_closed:
+            raise Exception("Already closed")
+        self.is_closed = True
+        with _lock:
+            entry = _shared_maps.get(key)
+            last = entry is not None and entry[0] is self._source and entry[1] <= 1
+            if entry is not None and entry[0] is self._source:
+                entry[1] -= 1
+                if last:
+                    del _shared_maps[key]
+        if last:
+            try:
+                self._source.close()
+            except BufferError:  # a view is still alive: the map goes with it
+                pass
+        self._source = None
+        if self._file:
+            self._file.close()
+
+    return close
+
+
 def install() -> None:
-    """Make Whoosh's compound segment storage read memory maps without copies."""
+    """Make Whoosh's compound segment storage read memory maps without copies,
+    and share one memory map per segment file among all readers."""
     global _installed
     with _lock:
         if not _installed:
             compound.BufferFile = ZeroCopyBufferFile
+            cls = compound.CompoundStorage
+            cls.__init__ = _shared_init(cls.__init__)
+            cls.close = _shared_close(cls.close)
             _installed = True

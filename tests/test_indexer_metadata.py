@@ -678,6 +678,266 @@ def test_date_from_url():
     assert date_from_url("https://x.example/p/4982125.html") is None
 
 
+def test_date_from_url_day_first_segment():
+    assert date_from_url("https://x.example/press/notes/29-10-2021") == datetime(
+        2021, 10, 29, tzinfo=UTC
+    )
+    assert date_from_url("https://x.example/press/29-10-2021-slug") is None
+
+
+#: Failure modes of real pages, one original page each (the date the reader sees).
+SHOWN_DATE_CASES = [
+    (
+        "JSON-LD followed by a stray closing brace is still read",
+        page(
+            '<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2020-10-26T18:10:00+01:00"}}</script>',
+            '<h1>Harbour cranes idle again</h1><ul><li class="date">09.08.2020</li>'
+            "</ul>",
+        ),
+        "2020-10-26",
+    ),
+    (
+        "UTC time repeated by a meta date with the local offset",
+        page(
+            ld({"@type": "Article", "datePublished": "2019-10-18T22:04:00Z"})
+            + '<meta name="date" content="Sat, 19 Oct 2019 00:04:00 +0200">'
+        ),
+        "2019-10-19",
+    ),
+    (
+        "the date shown under the headline is the declared modification date",
+        page(
+            ld(
+                {
+                    "@type": "Article",
+                    "datePublished": "2021-03-16T16:16:10Z",
+                    "dateModified": "2021-03-20T14:00:17Z",
+                }
+            ),
+            "<h1>Lockdown extended by four weeks</h1><p>20. März 2021 - 15:00 Uhr</p>"
+            "<p>Body text of the story, long enough to be a paragraph.</p>",
+            lang="de",
+        ),
+        "2021-03-20",
+    ),
+    (
+        "a URL holding the declared date keeps it over a shown update date",
+        page(
+            '<link rel="canonical" href="https://x.example/2019/11/18/markets/">'
+            + ld(
+                {
+                    "@type": "NewsArticle",
+                    "datePublished": "2019-11-19T02:34:30Z",
+                    "dateModified": "2019-11-19T03:39:39Z",
+                }
+            ),
+            "<h1>Asian markets open lower</h1><p>Updated 0339 GMT November 19, "
+            "2019</p>",
+        ),
+        "2019-11-18",
+    ),
+    (
+        "UTC late evening shown as the next local day",
+        page(
+            '<meta property="article:published_time" content="2021-11-04T23:00Z">',
+            "<h1>Local elections in the north</h1><p>5. November 2021</p>",
+            lang="de",
+        ),
+        "2021-11-05",
+    ),
+    (
+        "a time in a comment thread is skipped",
+        page(
+            body="<h1>Episode 158: fusion</h1><p>Veröffentlicht am 16.08.2019</p>"
+            '<ol class="comment-list"><li><article><footer><div><a href="#c1">'
+            '<time datetime="2019-08-24T03:36:11+02:00">24. August 2019</time></a>'
+            "</div></footer></article></li></ol>",
+            lang="de",
+        ),
+        "2019-08-16",
+    ),
+    (
+        "a labelled publication date beats a date element labelled as update",
+        page(
+            body="<h1>New president elected</h1><p>A teaser paragraph about the "
+            "vote that runs on for a while and is longer than the scan window, so "
+            "that the date after it is not in the text right under the headline, "
+            "which is what this case needs; more words, more words, more words, "
+            "more words, more words, more words and more words.</p>"
+            "<span>Erschienen am:</span><h2>13.10.2021</h2>"
+            '<h4>Zuletzt geändert am:</h4><ul><li class="timestamp-item">15.10.2021'
+            "</li></ul>",
+            lang="de",
+        ),
+        "2021-10-13",
+    ),
+    (
+        "Drupal 'submitted' line beats a date in the text",
+        page(
+            body="<h1>Summer camp in the Jura</h1><div><p>We travel there on "
+            "23.-26.8.2017 with the whole team.</p></div>"
+            '<div class="submitted">Gespeichert von <span>ana</span> am 24. Juli '
+            "2017 - 18:55</div>",
+            lang="de",
+        ),
+        "2017-07-24",
+    ),
+    (
+        "the page header's 'today' time far above the headline is skipped",
+        page(
+            body='<header><time datetime="2023-11-01T13:56:20+01:00">Mittwoch, 01. '
+            "November 2023</time>"
+            + "<nav><ul>"
+            + "<li><a href='/s'>Section</a></li>" * 30
+            + "</ul></nav>"
+            "</header><h1>Drag queens on and off stage</h1>"
+            "<p>Von Georg Ander 31. Oktober 2023.</p>",
+            lang="de",
+        ),
+        "2023-10-31",
+    ),
+    (
+        "publication key in an inline data script",
+        page(
+            body='<h1>Great service</h1><script>window.__DATA__ = {"review": '
+            '{"publishedDate": "2016-11-04T20:37:27Z"}};</script><p>Text.</p>'
+        ),
+        "2016-11-04",
+    ),
+    (
+        "no metadata at all: the labelled date in the page's text",
+        page(
+            body="<div>Sources: Annals, 15. Januar 2021.</div><p>Some text.</p>"
+            "<p>Aktualisiert am 17.01.2021.</p>",
+            lang="de",
+        ),
+        "2021-01-17",
+    ),
+    (
+        "no metadata at all: the first date in the page's text",
+        page(body="<div><b>Forum rules</b> posted 26.10.13 by the admins.</div>"),
+        "2013-10-26",
+    ),
+    (
+        "a date line of its own beats a date inside a long caption",
+        page(
+            body="<h1>Protesters gather at the theatre</h1><div><img src=a.jpg><br>"
+            "FILE PHOTO: The president speaks at an air base, January 16, 2020. "
+            "Photographer/Pool</div><p>January 18, 2020</p><p>Text.</p>"
+        ),
+        "2020-01-18",
+    ),
+    (
+        "a date right above the headline beats a generic meta date",
+        page(
+            '<meta name="dc.Date" content="2020-03-03">',
+            "<div>Original Research <span>7 April 2020</span></div>"
+            "<h1>Influenza vaccination and hospital stays</h1><p>A. Author</p>",
+        ),
+        "2020-04-07",
+    ),
+    (
+        "dates of teaser list items are skipped",
+        page(
+            '<meta name="date" content="2020-02-11">',
+            "<h1>Rioja, Spain</h1><p>" + "Text about the wine region. " * 12 + "</p>"
+            "<ul><li>"
+            '<span class="datum">29.02.2020</span> <a href="/e/1">Tempranillo '
+            "tasting with tapas menu</a></li></ul>",
+            lang="de",
+        ),
+        "2020-02-11",
+    ),
+    (
+        "microdata dates that disagree give way to the meta tag",
+        page(
+            '<meta property="article:published_time" content="2017-04-12T18:33:59">',
+            '<meta itemprop="datePublished" content="2020-02-19">'
+            '<meta itemprop="datePublished" content="2019-02-12">',
+        ),
+        "2017-04-12",
+    ),
+    (
+        "a 'Stand:' date element is the page's date",
+        page(
+            body='<h1>Travel advice</h1><p class="date-line">Stand - 12.11.2021</p>'
+            '<ul><li><span class="date">04.11.2021</span> Other note</li></ul>',
+            lang="de",
+        ),
+        "2021-11-12",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [c[1:] for c in SHOWN_DATE_CASES],
+    ids=[c[0] for c in SHOWN_DATE_CASES],
+)
+def test_published_date_shown(html, expected):
+    soup = soup_of(html)
+    value = extract_published(soup, build_context(soup))
+    assert (value.date().isoformat() if value else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (
+            page(
+                ld(
+                    {
+                        "@type": "Article",
+                        "author": {"@type": "Person", "name": "Kai Dorn"},
+                    }
+                )
+                + '<meta name="author" content="Jessica Hale, Gail Levin">',
+                '<h1>Crash on the highway</h1><p class="byline">By '
+                '<a href="/author/jessica-hale/">Jessica Hale</a> and Gail Levin</p>',
+            ),
+            ("Jessica Hale", "Gail Levin"),
+        ),
+        (
+            page(
+                ld(
+                    {
+                        "@type": "Article",
+                        "author": {"@type": "Person", "name": "Kai Dorn"},
+                    }
+                ),
+                "<h1>Crash on the highway</h1><p>By Jessica Hale</p>",
+            ),
+            ("Kai Dorn",),
+        ),
+        (
+            page(
+                body="<small>04.02.2022 | 13:10 Uhr | Uta Berning</small>"
+                "<h1>Statement on the pilot year</h1><p>Text.</p>",
+                lang="de",
+            ),
+            ("Uta Berning",),
+        ),
+        (
+            page(
+                ld({"@type": "Article", "author": {"@type": "Person", "name": "mh"}}),
+                "<h1>Cup match lost away</h1><p>Text of the report.</p>",
+            ),
+            ("mh",),
+        ),
+    ],
+    ids=[
+        "JSON-LD author outvoted by meta, links and byline",
+        "one visible byline does not outvote JSON-LD",
+        "dateline with the name right above the headline",
+        "editor's initials as the declared author",
+    ],
+)
+def test_authors_against_the_page(html, expected):
+    soup = soup_of(html)
+    assert extract_authors(soup, build_context(soup)) == expected
+
+
 # ------------------------------------------------------------------ tags, section...
 
 TAG_CASES = [
