@@ -46,14 +46,16 @@ for _number, _names in enumerate(_MONTH_NAMES, start=1):
     for _name in _names.split():
         MONTHS[_name] = _number
 
-_MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+#: A word where a month name may stand; the word is then looked up in MONTHS (one
+#: letter class is much faster to scan than an alternation of every month name).
+_WORD = r"([^\W\d_]{3,})"
 _DAY_MONTH_YEAR = re.compile(
-    rf"\b(\d{{1,2}})(?:\.|er|º|st|nd|rd|th)?\s*(?:de\s+)?({_MONTH_RE})\.?,?\s*"
+    rf"\b(\d{{1,2}})(?:\.|er|º|st|nd|rd|th)?\s*(?:de\s+)?{_WORD}\.?,?\s*"
     rf"(?:de\s+)?(\d{{4}})\b",
     re.IGNORECASE,
 )
 _MONTH_DAY_YEAR = re.compile(
-    rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE
+    rf"\b{_WORD}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.IGNORECASE
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d{1,2})-(\d{1,2})(?!\d)")
 _YMD_SLASH = re.compile(r"\b((?:19|20)\d\d)[/.](\d{1,2})[/.](\d{1,2})(?!\d)")
@@ -194,10 +196,14 @@ def find_date_in_text(text: str, *, month_first: bool = False) -> datetime | Non
         _keep(found, match.start(), _make(*map(int, match.groups())))
     for match in _DAY_MONTH_YEAR.finditer(text):
         day, month, year = match.groups()
-        _keep(found, match.start(), _make(int(year), MONTHS[month.lower()], int(day)))
+        if month.lower() in MONTHS:
+            value = _make(int(year), MONTHS[month.lower()], int(day))
+            _keep(found, match.start(), value)
     for match in _MONTH_DAY_YEAR.finditer(text):
         month, day, year = match.groups()
-        _keep(found, match.start(), _make(int(year), MONTHS[month.lower()], int(day)))
+        if month.lower() in MONTHS:
+            value = _make(int(year), MONTHS[month.lower()], int(day))
+            _keep(found, match.start(), value)
     for match in _SHORT_DMY.finditer(text):
         day, month, year = map(int, match.groups())
         _keep(found, match.start(), _make(2000 + year, month, day))

@@ -22,7 +22,7 @@ from search.query import BuiltQuery, PhraseSpec, UnitSpec, WordSpec
 #: Best-scored phrase candidates checked first (the rest only within the budget).
 PHRASE_FIRST = 300
 #: Seconds spent checking phrase candidates at most.
-PHRASE_BUDGET = 0.1
+PHRASE_BUDGET = 0.2
 
 
 class Evaluator:
@@ -57,6 +57,10 @@ class Evaluator:
         seconds (or at the deadline): its candidates are left out and ``partial``
         is set.
         """
+        key = "\x00phrase\x00" + " ".join(spec.stems)
+        cached = self.terms.cached(spec.fields, key)
+        if cached is not None:  # paging, filters and facet clicks repeat phrases
+            return cached
         words = intersection(
             [self.terms.term(self.searcher, spec.fields, s) for s in spec.stems]
         )
@@ -71,14 +75,20 @@ class Evaluator:
             ranked = sorted(words.scores, key=words.scores.__getitem__, reverse=True)
             passes = [sorted(ranked[:PHRASE_FIRST]), sorted(ranked[PHRASE_FIRST:])]
         found: list[int] = []
+        cut = False
         for i, docs in enumerate(passes):
             if i and time.perf_counter() > stop:
-                self.partial = True
+                cut = True
                 break
             found.extend(_with_phrase(self.searcher, spec, docs, stop if i else None))
-            if i and time.perf_counter() > stop:
-                self.partial = True  # the walk was cut short
-        return restrict(words, bitset(found, self.terms.size))
+            # past the stop, the walk may have been cut short
+            cut = bool(i) and time.perf_counter() > stop
+        result = restrict(words, bitset(found, self.terms.size))
+        if cut:
+            self.partial = True
+        else:
+            self.terms.store(spec.fields, key, result)
+        return result
 
     def unit(self, spec: UnitSpec) -> Scored:
         """Documents with every part of the unit."""

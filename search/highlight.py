@@ -53,7 +53,7 @@ def fold(text: str) -> str:
 
 def _fold_match(m: re.Match[str]) -> str:
     c = m.group(0)
-    return _FOLD.get(ord(c), c)
+    return str(_FOLD.get(ord(c), c))
 
 
 class Highlighter:

@@ -199,6 +199,26 @@ class TermScores:
                 self._norm_arrays[key] = found
         return found
 
+    def cached(self, fields: Fields, key: str) -> Scored | None:
+        """A result stored with ``store`` (None: not cached)."""
+        with self._lock:
+            hit = self._scores.get((fields, key))
+            if hit is not None:
+                self._scores.move_to_end((fields, key))
+            return hit
+
+    def store(self, fields: Fields, key: str, scored: Scored) -> None:
+        """Keep a derived result (an exact phrase's documents) for this generation,
+        under the same budget as the terms' scores."""
+        with self._lock:
+            if (fields, key) in self._scores:
+                return
+            self._scores[(fields, key)] = scored
+            self._count += len(scored.scores)
+            while self._count > self.budget and len(self._scores) > 1:
+                _, old = self._scores.popitem(last=False)
+                self._count -= len(old.scores)
+
     def term(self, searcher: Any, fields: Fields, stem: str) -> Scored:
         """Documents containing ``stem`` in any of ``fields``, with BM25F scores.
 

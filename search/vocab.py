@@ -100,7 +100,9 @@ class ReaderVocabulary:
 
         Edits are Damerau's: swapping two neighbouring letters is one edit
         (``enegry`` -> ``energy``), as in Meilisearch and Typesense. The first
-        letter must match, unless it was swapped with the second.
+        letter must match, unless it was swapped with the second; with two edits,
+        a word whose first two letters differ is found only when one of the edits
+        is a swap (or the word is one edit away).
         """
         if maxdist <= 0 or not word:
             return []
@@ -109,10 +111,15 @@ class ReaderVocabulary:
         if cached is not None:
             return cached[:limit]
         index = self.vocab.index
-        if maxdist == 1:  # every word one edit away, looked up: no lexicon walk
-            cands = {e for e in edits1(word) if e in index}
-        else:
-            cands = set(self.reader.terms_within(schema.SPELL, word, maxdist, prefix=1))
+        # every word one edit away, looked up: no lexicon walk
+        cands = {e for e in edits1(word) if e in index}
+        if maxdist >= 2:
+            # two edits: Whoosh's automaton over the words sharing the first two
+            # letters (a walk from the first letter costs twice as much), plus a
+            # swap and one more edit anywhere
+            cands.update(
+                self.reader.terms_within(schema.SPELL, word, maxdist, prefix=2)
+            )
             for swapped in transpositions(word):
                 if swapped in index:
                     cands.add(swapped)

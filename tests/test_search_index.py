@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import mmap
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.query import Every
 
-from search import schema
+from search import schema, storage
 from search.engine import SearchEngine
 from search.errors import IndexUnavailableError, SchemaMismatchError
 from search.index import open_index
@@ -66,3 +69,33 @@ def test_other_fields(tmp_path: Path) -> None:
 def test_engine_refuses_bad_index(tmp_path: Path) -> None:
     with pytest.raises(IndexUnavailableError):
         SearchEngine(tmp_path / "absent")
+
+
+def _compound(searcher: object) -> CompoundStorage:
+    store = searcher.reader()._storage  # type: ignore[attr-defined]
+    for part in (store, getattr(store, "a", None), getattr(store, "b", None)):
+        if isinstance(part, CompoundStorage):
+            return part
+    raise AssertionError(f"no compound segment storage in {store!r}")
+
+
+def test_searchers_share_one_memory_map(search_index_dir: Path) -> None:
+    # one map per segment file, not one per searcher: the resident size of a
+    # service with eight threads' searchers must not count the index eight times
+    users_before = {key: entry[1] for key, entry in storage._shared_maps.items()}
+    ix = open_index(search_index_dir)
+    first, second = ix.searcher(), ix.searcher()
+    try:
+        a, b = _compound(first), _compound(second)
+        assert isinstance(a._source, mmap.mmap)
+        assert a._source is b._source
+        first.close()
+        # the other searcher still reads after the first one closed
+        assert second.doc_count() > 0
+        assert second.search(Every(), limit=3).scored_length() == 3
+        assert len(bytes(b._source[:16])) == 16
+    finally:
+        second.close()
+        ix.close()
+    # every user gave its map back (other tests' engines may hold maps too)
+    assert {k: e[1] for k, e in storage._shared_maps.items()} == users_before
