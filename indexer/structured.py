@@ -46,6 +46,18 @@ def node_types(node: dict[str, Any]) -> set[str]:
 
 
 def _loads(text: str) -> Any:
+    """Parse one script's JSON leniently; None when it cannot be read.
+
+    Nesting deeper than the JSON decoder's recursion allows (hostile or broken
+    pages) makes the block unreadable, not the page: it is ignored like bad JSON.
+    """
+    try:
+        return _loads_lenient(text)
+    except RecursionError:
+        return None
+
+
+def _loads_lenient(text: str) -> Any:
     text = text.strip()
     if text.startswith("<!--"):
         text = text[4:]

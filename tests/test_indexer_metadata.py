@@ -1140,3 +1140,17 @@ def test_example_article_metadata(expected_path):
     assert (result.section or "") == (expected.get("section") or "")
     if expected["id"].startswith("http"):
         assert result.canonical_url == expected["url"]
+
+
+def test_json_ld_nested_beyond_the_decoders_limit_is_ignored_not_fatal():
+    depth = 5000
+    script = '{"a":' * depth + "1" + "}" * depth
+    html = (
+        '<html><head><script type="application/ld+json">'
+        + script
+        + '</script><meta name="author" content="Ada Quill"></head>'
+        + "<body><article><h1>Deep data</h1><p>Some text.</p></article></body></html>"
+    )
+    meta = extract_metadata(BeautifulSoup(html, "lxml"))
+    assert meta.title == "Deep data"
+    assert meta.authors == ("Ada Quill",)
