@@ -206,7 +206,9 @@ def correct_words(
         if max_df is not None and df > max_df:
             looked[word] = None
             return None
-        maxdist = max_typos(word) or 1
+        # One edit more than matching tolerates: a query that found nothing is
+        # where a reader most needs the suggestion ("europeex" -> "europe").
+        maxdist = min(2, max_typos(word) + 1) if len(word) >= 4 else 1
         best: tuple[str, int] | None = None
         for cand, cdf in vocab.fuzzy(word, maxdist, 8):
             if cdf > max(df * 10, min_df - 1) and (best is None or cdf > best[1]):

@@ -746,3 +746,22 @@ def test_transposed_and_dropped_letters_on_the_examples(
         )
     finally:
         eng.close()
+
+
+def test_did_you_mean_reaches_one_edit_further_than_typo_matching(
+    tmp_path, index_builder
+):
+    # "pipelinez" is two edits from "pipeline" (9 letters allow 2), but "pipelnex"
+    # (8 letters, 2 edits) is past typo matching: nothing is found, and the reader
+    # is offered the word the collection has.
+    docs = [
+        {"id": f"d{i}", "title": f"Pipeline politics {i}", "body": "A pipeline deal."}
+        for i in range(3)
+    ]
+    eng = SearchEngine(index_builder(tmp_path / "ix", docs))
+    try:
+        result = eng.search(SearchRequest(q="pipelnex", facets=()))
+        assert result.total == 0
+        assert result.did_you_mean == "pipeline"
+    finally:
+        eng.close()

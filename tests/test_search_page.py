@@ -694,6 +694,7 @@ def _misspelling(api: API, query_word: str) -> tuple[str, str]:
         word[:-2] + word[-1],  # dropped letter
         word[:3] + "q" + word[4:],  # wrong letter
         word + word[-1] + "x",
+        word[:2] + word[3] + word[2] + word[4:-1] + "x",  # two typos: past matching
     ]
     for candidate in candidates:
         body = api.search(q=candidate)
