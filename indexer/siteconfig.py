@@ -6,6 +6,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import soupsieve
+
 from indexer.errors import SiteConfigError
 
 #: Keys a site config may set; each is a CSS selector (string) or a list of them.
@@ -79,5 +81,14 @@ def load_site_config(path: Path) -> SiteConfig:
             raise SiteConfigError(
                 f"site config {path}: {key!r} must be a CSS selector or a list of them"
             )
-        values[key] = tuple(s.strip() for s in raw if s.strip())
+        selectors = tuple(s.strip() for s in raw if s.strip())
+        for selector in selectors:
+            try:
+                soupsieve.compile(selector)
+            except soupsieve.SelectorSyntaxError as exc:
+                raise SiteConfigError(
+                    f"site config {path}: {key!r} has an invalid CSS selector "
+                    f"{selector!r}: {exc.args[0] if exc.args else exc}"
+                ) from None
+        values[key] = selectors
     return SiteConfig(**values)
