@@ -206,14 +206,21 @@ def parse_html(
     text = decode_html(raw, source)
     with _gc_paused():
         soup = make_soup(text, source)
-        meta = extract_metadata(soup, site=site)
-        body = extract_body(soup, site=site)
+        try:
+            meta = extract_metadata(soup, site=site)
+            body = extract_body(soup, site=site)
+            heading = "" if meta.title else _first_heading(soup)
+        finally:
+            # The tree is a web of parent/child cycles: breaking them here lets
+            # reference counting free it at once, instead of leaving tens of
+            # thousands of objects for the collector to scan (and rescan) later.
+            soup.decompose()
     if len(body.split()) < MIN_BODY_WORDS and len(body) < MIN_BODY_CHARS:
         raise ParseError(source, "no article text")
     canonical = meta.canonical_url or ""
     return Article(
         id=canonical or doc_id,
-        title=meta.title or _first_heading(soup),
+        title=meta.title or heading,
         body=body,
         url=canonical,
         authors=tuple(meta.authors),
