@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from search import stats
+
 #: Figures of a latency distribution, in milliseconds.
 PERCENTILES = (50, 95, 99)
 
 
 def percentile(sorted_values: Sequence[float], p: float) -> float:
     """The ``p``-th percentile (nearest rank) of ascending values; NaN when empty."""
-    if not sorted_values:
-        return math.nan
-    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
+    return stats.percentile(sorted_values, p) if sorted_values else math.nan
 
 
 def summarize(latencies_ms: Sequence[float]) -> dict[str, Any]:

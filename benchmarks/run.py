@@ -239,7 +239,8 @@ class Server:
             if self._ready(deadline=started + 120):
                 self.startup_seconds = time.perf_counter() - started
                 return
-            self.stop()
+            self._terminate()  # the log stays open for the next attempt
+        self.log.close()
         raise RuntimeError(f"the server did not start; see {log}")
 
     def _ready(self, deadline: float) -> bool:
@@ -291,8 +292,8 @@ class Server:
         out["load_average_before"] = round(load, 2)
         return out
 
-    def stop(self) -> None:
-        """Terminate the server (kill if it does not stop)."""
+    def _terminate(self) -> None:
+        """Terminate the process (kill if it does not stop)."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -300,6 +301,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def stop(self) -> None:
+        """Terminate the server and close its log."""
+        self._terminate()
         self.log.close()
 
 

@@ -109,8 +109,13 @@ def handle_search_error(
             extra["param"] = ex.param
         if ex.position is not None:
             extra["position"] = ex.position
+    # Worth retrying: a busy writer, an index being replaced. Not: a schema
+    # mismatch or a missing extractor, which need an operator.
+    permanent = isinstance(ex, SchemaMismatchError | ExtractorUnavailableError)
     headers = (
-        {"Retry-After": str(RETRY_AFTER_LOCKED)} if status == falcon.HTTP_503 else None
+        {"Retry-After": str(RETRY_AFTER_LOCKED)}
+        if status == falcon.HTTP_503 and not permanent
+        else None
     )
     if status == falcon.HTTP_500:
         logger.error("unexpected search error on %s %s: %s", req.method, req.path, ex)

@@ -18,8 +18,6 @@ class LRUCache(Generic[V]):
         self.size = size
         self._data: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: Hashable) -> V | None:
         """The cached value, or None."""
@@ -27,11 +25,8 @@ class LRUCache(Generic[V]):
             return None
         with self._lock:
             value = self._data.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
+            if value is not None:
+                self._data.move_to_end(key)
             return value
 
     def put(self, key: Hashable, value: V) -> None:
@@ -43,11 +38,6 @@ class LRUCache(Generic[V]):
             self._data.move_to_end(key)
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        """Drop every entry."""
-        with self._lock:
-            self._data.clear()
 
     def __len__(self) -> int:
         return len(self._data)

@@ -171,11 +171,11 @@ class Config:
         return int(logging.getLevelName(self.log_level))
 
 
-_INT_FIELDS = frozenset(
-    {"port", "threads", "cache_size", "max_body_bytes", "cache_max_age"}
-)
+# Derived from the annotations (strings under ``from __future__ import annotations``),
+# so a new numeric field is converted without being listed twice.
+_INT_FIELDS = frozenset(f.name for f in dataclasses.fields(Config) if f.type == "int")
 _FLOAT_FIELDS = frozenset(
-    {"time_limit", "refresh_interval", "writer_timeout", "extract_timeout"}
+    f.name for f in dataclasses.fields(Config) if f.type == "float"
 )
 
 

@@ -13,11 +13,13 @@ generation. Writes go through ``search.writing.committing_writer``.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -181,7 +183,7 @@ class SearchEngine:
         cached = self._cache.get(key)
         if cached is not None:
             took = (time.perf_counter() - started) * 1000
-            return _replace_took(cached, took)
+            return dataclasses.replace(cached, took_ms=took)
         result = RequestRun(searcher, state, request, started, self.time_limit).run()
         self._cache.put(key, result)
         return result
@@ -284,19 +286,12 @@ class SearchEngine:
         except ValueError as exc:
             raise InvalidDocumentError(str(exc)) from exc
         doc_id = fields[schema.ID_FIELD]
-        try:
-            with committing_writer(self._ix, timeout=self.writer_timeout) as writer:
-                # the writer's own cached searcher: closing it would make the
-                # writer's delete-before-update silently find nothing
-                found = writer.searcher().document_number(**{schema.ID_FIELD: doc_id})
-                existed = found is not None
-                writer.update_document(**fields)
-        except LockError as exc:
-            raise IndexLockedError(
-                "the index is being written by another process; retry shortly"
-            ) from exc
-        self._written()
-        return not existed
+        with self._writing() as writer:
+            # the writer's own cached searcher: closing it would make the
+            # writer's delete-before-update silently find nothing
+            found = writer.searcher().document_number(**{schema.ID_FIELD: doc_id})
+            writer.update_document(**fields)
+        return found is None
 
     def delete_document(self, doc_id: str) -> None:
         """Delete a document; committed on return.
@@ -305,17 +300,25 @@ class SearchEngine:
             DocumentNotFoundError: No document has this id.
             IndexLockedError: The write lock was not obtained in time.
         """
+        with self._writing() as writer:
+            if not writer.delete_by_term(schema.ID_FIELD, doc_id):
+                raise DocumentNotFoundError(doc_id)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Any]:
+        """A writer committed on leaving (cancelled on an error); every thread's
+        next search then sees the new generation.
+
+        Raises:
+            IndexLockedError: The write lock was not obtained in time.
+        """
         try:
             with committing_writer(self._ix, timeout=self.writer_timeout) as writer:
-                if not writer.delete_by_term(schema.ID_FIELD, doc_id):
-                    raise DocumentNotFoundError(doc_id)
+                yield writer
         except LockError as exc:
             raise IndexLockedError(
                 "the index is being written by another process; retry shortly"
             ) from exc
-        self._written()
-
-    def _written(self) -> None:
         self._min_generation = self._ix.latest_generation()
 
     # --- status ---------------------------------------------------------------------
@@ -384,20 +387,6 @@ class _Slot:
             self.close()
         except Exception:  # a finaliser: nothing left to report to
             pass
-
-
-def _replace_took(result: SearchResult, took_ms: float) -> SearchResult:
-    return SearchResult(
-        request=result.request,
-        total=result.total,
-        hits=result.hits,
-        facets=result.facets,
-        took_ms=took_ms,
-        partial=result.partial,
-        parsed_query=result.parsed_query,
-        dropped_terms=result.dropped_terms,
-        did_you_mean=result.did_you_mean,
-    )
 
 
 def _segment_keys(searcher: Any) -> set[str]:

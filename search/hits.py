@@ -9,9 +9,7 @@ from search.highlight import Highlighter
 from search.models import Hit
 
 
-def make_hit(
-    stored: Any, score: float, title_hl: Highlighter, body_hl: Highlighter, n: int
-) -> Hit:
+def make_hit(stored: Any, score: float, hl: Highlighter, n: int) -> Hit:
     """A hit from stored fields, with highlighted title and ``n`` snippets."""
     doc = schema.stored_to_document(stored)
     title = doc.get(schema.TITLE) or ""
@@ -19,12 +17,12 @@ def make_hit(
         id=doc[schema.ID_FIELD],
         url=doc.get(schema.URL) or "",
         title=title,
-        title_html=title_hl.mark(title),
+        title_html=hl.mark(title),
         authors=doc[schema.AUTHORS],
         tags=doc[schema.TAGS],
         section=doc.get(schema.SECTION) or "",
         published=doc.get(schema.PUBLISHED),
         summary=doc.get(schema.SUMMARY) or "",
         score=score,
-        snippets=body_hl.snippets(stored.get(schema.BODY) or "", n),
+        snippets=hl.snippets(stored.get(schema.BODY) or "", n),
     )

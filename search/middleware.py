@@ -56,9 +56,9 @@ class RawPathMiddleware:
     """Route ``/documents/...`` on the still-encoded path, so ids may contain ``/``.
 
     Resources of those routes percent-decode their ``doc_id`` themselves
-    (``search.resources.decode_id``). Without a raw path from the server (waitress,
-    gunicorn and Falcon's test client all give one), the decoded path is used and ids
-    holding ``/`` are not found.
+    (``search.resources_documents.decode_id``). Without a raw path from the server
+    (waitress, gunicorn and Falcon's test client all give one), the decoded path is
+    used and ids holding ``/`` are not found.
     """
 
     def process_request(self, req: Any, resp: Any) -> None:

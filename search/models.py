@@ -100,6 +100,13 @@ class SearchRequest:
                 f"facet_size must be between 1 and {MAX_FACET_SIZE}",
                 param="facet_size",
             )
+        self._validate_filters()
+
+    def _validate_filters(self) -> None:
+        """Check the filter values and the date range (part of ``validate``)."""
+        for year in self.years:
+            if not (len(year) == 4 and year.isdigit()):
+                raise QueryError(f"year must have 4 digits, got {year!r}", param="year")
         for param, values in (
             ("tag", self.tags),
             ("author", self.authors),

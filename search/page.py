@@ -62,18 +62,16 @@ class SearchPage:
     """``GET /``: the search page, rendered from ``static/index.html``."""
 
     def __init__(self, template: str, versions: dict[str, str], site_name: str) -> None:
-        self._template = template
-        self._versions = versions
-        self._site_name = site_name
+        # Everything but the mount point is known at start-up: fill it in once.
+        for name, version in versions.items():
+            template = template.replace("{{v:" + name + "}}", version)
+        self._template = template.replace(
+            "{{site_name}}", html.escape(site_name, quote=True)
+        )
 
     def render(self, root: str) -> str:
         """The page for an app mounted at ``root`` ("" at the server's root)."""
-        page = self._template
-        for name, version in self._versions.items():
-            page = page.replace("{{v:" + name + "}}", version)
-        return page.replace("{{root}}", html.escape(root, quote=True)).replace(
-            "{{site_name}}", html.escape(self._site_name, quote=True)
-        )
+        return self._template.replace("{{root}}", html.escape(root, quote=True))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Serve the page (its state lives in the query string, read by the script)."""

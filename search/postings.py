@@ -208,8 +208,8 @@ class TermScores:
             return hit
 
     def store(self, fields: Fields, key: str, scored: Scored) -> None:
-        """Keep a derived result (an exact phrase's documents) for this generation,
-        under the same budget as the terms' scores."""
+        """Keep a result (a term's scores, an exact phrase's documents) for this
+        generation, under one budget; a key stored already is kept as it is."""
         with self._lock:
             if (fields, key) in self._scores:
                 return
@@ -227,37 +227,29 @@ class TermScores:
             fields: (field, weight) pairs.
             stem: The index term.
         """
-        key = (fields, stem)
-        with self._lock:
-            hit = self._scores.get(key)
-            if hit is not None:
-                self._scores.move_to_end(key)
-                return hit
+        hit = self.cached(fields, stem)
+        if hit is not None:
+            return hit
         scored = self._compute(searcher, fields, stem)
-        with self._lock:
-            self._scores[key] = scored
-            self._count += len(scored.scores)
-            while self._count > self.budget and len(self._scores) > 1:
-                _, old = self._scores.popitem(last=False)
-                self._count -= len(old.scores)
+        self.store(fields, stem, scored)
         return scored
 
     def _compute(self, searcher: Any, fields: Fields, stem: str) -> Scored:
         schema = searcher.schema
-        df = 0
-        btexts: list[tuple[str, float, bytes]] = []
+        found: list[tuple[int, str, float, bytes]] = []
         for fieldname, weight in fields:
             if fieldname not in schema:
                 continue
             btext = schema[fieldname].to_bytes(stem)
             n = searcher.doc_frequency(fieldname, btext)
             if n:
-                df = max(df, n)
-                btexts.append((fieldname, weight, btext))
-        if not btexts:
+                found.append((n, fieldname, weight, btext))
+        if not found:
             return EMPTY
+        df = max(n for n, _, _, _ in found)
         # the field with most postings first: it fills the dict in one pass
-        btexts.sort(key=lambda fwb: -searcher.doc_frequency(fwb[0], fwb[2]))
+        found.sort(key=lambda nfwb: -nfwb[0])
+        btexts = [(f, w, b) for _, f, w, b in found]
         acc: dict[int, float] = {}
         for sub, offset in searcher.leaf_searchers():
             reader = sub.reader()

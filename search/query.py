@@ -3,7 +3,8 @@
 Plain mode (the default) accepts any text: words, ``"exact phrases"``, ``-excluded``
 words, ``OR`` between words, and the fields ``title:``, ``author:`` and ``tag:``;
 everything else is taken literally. ``parse_plain`` turns the text into clauses and
-``build_plain`` turns the clauses into Whoosh queries, expanding words with typo
+``build_plain`` turns the clauses into term specs (scored in memory by
+``search.evaluate``), expanding words with typo
 corrections and the last word with its completions (search as you type) from the
 vocabulary of the unstemmed ``spell`` field.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
@@ -25,7 +26,6 @@ from whoosh.qparser import MultifieldParser
 from whoosh.qparser.common import QueryParserError
 
 from search import schema
-from search.bm25f import FieldedTerm
 from search.errors import QueryError
 
 #: Field prefixes a reader may type in plain mode -> the index fields searched.
@@ -242,11 +242,10 @@ class WordSpec:
 
 @dataclass(frozen=True, slots=True)
 class PhraseSpec:
-    """An exact phrase: its terms and the Whoosh query that checks adjacency."""
+    """An exact phrase: its terms, in order."""
 
     fields: Fields
     stems: tuple[str, ...]
-    query: Any
 
 
 #: A unit: all of its parts are required (a literal like ``e-mail`` has two words).
@@ -255,20 +254,15 @@ UnitSpec = tuple[WordSpec | PhraseSpec, ...]
 
 @dataclass(slots=True)
 class BuiltQuery:
-    """Whoosh queries for a plain query, clause by clause."""
+    """A plain query as term specs, clause by clause, for the in-memory scorer."""
 
-    #: (label shown in dropped_terms, query) of each required clause.
-    required: list[tuple[str, Any]] = field(default_factory=list)
-    excluded: list[Any] = field(default_factory=list)
-    #: The same clauses as term specs (units OR-ed), for the in-memory scorer.
+    #: (label shown in dropped_terms, units OR-ed) of each required clause.
     specs: list[tuple[str, list[UnitSpec]]] = field(default_factory=list)
     excluded_specs: list[UnitSpec] = field(default_factory=list)
     #: Ranked-field terms worth highlighting (stems, including expansions).
     highlight: set[str] = field(default_factory=set)
     #: Stems of the plain words (in order), used for the proximity boost.
     word_stems: list[str] = field(default_factory=list)
-    #: Typo corrections used, word -> corrections.
-    corrections: dict[str, list[str]] = field(default_factory=dict)
     parsed: str = ""
     #: A long natural-language query: words are ranked, not all required.
     verbose: bool = False
@@ -283,21 +277,6 @@ class BuiltQuery:
     #: Words looked up for typo corrections so far.
     fuzzy_words: set[str] = field(default_factory=set)
 
-    def combined(self) -> Any:
-        """All required clauses AND-ed, excluded units removed (None: nothing)."""
-        if not self.required:
-            return None
-        subs = [q for _, q in self.required]
-        q = subs[0] if len(subs) == 1 else wq.And(subs)
-        return self.exclude(q)
-
-    def exclude(self, q: Any) -> Any:
-        """``q`` without the excluded units."""
-        if not self.excluded:
-            return q
-        neg = self.excluded[0] if len(self.excluded) == 1 else wq.Or(self.excluded)
-        return wq.AndNot(q, neg)
-
 
 def _fields_of(unit: Unit) -> dict[str, float]:
     if unit.field is None:
@@ -305,34 +284,23 @@ def _fields_of(unit: Unit) -> dict[str, float]:
     return {f: schema.SEARCH_FIELDS.get(f, 1.0) for f in FIELD_ALIASES[unit.field]}
 
 
-def _terms_query(stems: Iterable[tuple[str, float]], fields: dict[str, float]) -> Any:
-    pairs = tuple(fields.items())
-    subs = [FieldedTerm(stem, pairs, boost=factor) for stem, factor in stems]
-    return subs[0] if len(subs) == 1 else wq.Or(subs)
-
-
-def _unit_query(
+def _unit_spec(
     unit: Unit,
     vocab: Vocabulary | None,
     is_prefix: bool,
     built: BuiltQuery,
     verbose: bool = False,
-) -> tuple[Any, UnitSpec] | None:
-    fields = _fields_of(unit)
-    pairs = tuple(fields.items())
+) -> UnitSpec | None:
+    pairs = tuple(_fields_of(unit).items())
     if unit.phrase:
         stems = analyze(unit.text)
         if not stems:
             return None
         built.highlight.update(stems)
         if len(stems) == 1:
-            spec = WordSpec(pairs, ((stems[0], 1.0),))
-            return _terms_query([(stems[0], 1.0)], fields), (spec,)
-        subs = [wq.Phrase(f, stems, boost=w) for f, w in fields.items()]
-        q = subs[0] if len(subs) == 1 else wq.Or(subs)
-        return q, (PhraseSpec(pairs, tuple(stems), q),)
+            return (WordSpec(pairs, ((stems[0], 1.0),)),)
+        return (PhraseSpec(pairs, tuple(stems)),)
     words = spell_words(unit.text)
-    per_word: list[Any] = []
     specs: list[WordSpec | PhraseSpec] = []
     for i, word in enumerate(words):
         if verbose and unit.field is None and word in VERBOSE_STOP_WORDS:
@@ -341,12 +309,8 @@ def _unit_query(
         alts = _word_alternatives(word, last, vocab, built)
         if alts:  # else a stop word
             built.highlight.update(alts)
-            per_word.append(_terms_query(alts.items(), fields))
             specs.append(WordSpec(pairs, tuple(alts.items())))
-    if not per_word:
-        return None
-    q = per_word[0] if len(per_word) == 1 else wq.And(per_word)
-    return q, tuple(specs)
+    return tuple(specs) or None
 
 
 def _word_alternatives(
@@ -362,10 +326,7 @@ def _word_alternatives(
         return alts
     typos = max_typos(word)
     if typos and vocab.spell_df(word) < FUZZY_DF_THRESHOLD and _may_fuzz(word, built):
-        fixes = vocab.fuzzy(word, typos, FUZZY_EXPANSIONS)
-        if fixes:
-            built.corrections[word] = [w for w, _ in fixes]
-        for fix, _ in fixes:
+        for fix, _ in vocab.fuzzy(word, typos, FUZZY_EXPANSIONS):
             alts.setdefault(stem_of(fix), FUZZY_FACTOR)
     if last and len(word) >= PREFIX_MIN_CHARS:
         for comp, _ in vocab.completions(word, PREFIX_EXPANSIONS):
@@ -391,7 +352,7 @@ def _may_fuzz(word: str, built: BuiltQuery) -> bool:
 def build_plain(
     parsed: ParsedQuery, vocab: Vocabulary | None, deadline: float | None = None
 ) -> BuiltQuery:
-    """Whoosh queries for the clauses of a plain query.
+    """Term specs for the clauses of a plain query.
 
     Args:
         parsed: From ``parse_plain``.
@@ -401,7 +362,7 @@ def build_plain(
             for typo corrections (``capped`` is then set).
 
     Returns:
-        The built query; ``required`` is empty when only stop words were typed,
+        The built query; ``specs`` is empty when only stop words were typed,
         and ``match_all`` is set when nothing to search was typed at all.
     """
     built = BuiltQuery(
@@ -414,23 +375,18 @@ def build_plain(
     verbose = plain_words >= VERBOSE_MIN_WORDS
     built.verbose = verbose
     for ci, clause in enumerate(parsed.clauses):
-        subs = []
         unit_specs: list[UnitSpec] = []
         for ui, unit in enumerate(clause):
             is_prefix = parsed.prefix_last and ci == n - 1 and ui == len(clause) - 1
-            made = _unit_query(unit, vocab, is_prefix, built, verbose)
+            made = _unit_spec(unit, vocab, is_prefix, built, verbose)
             if made is not None:
-                subs.append(made[0])
-                unit_specs.append(made[1])
-        if subs:
-            label = " OR ".join(u.text for u in clause)
-            built.required.append((label, subs[0] if len(subs) == 1 else wq.Or(subs)))
-            built.specs.append((label, unit_specs))
+                unit_specs.append(made)
+        if unit_specs:
+            built.specs.append((" OR ".join(u.text for u in clause), unit_specs))
     for unit in parsed.excluded:
-        made = _unit_query(unit, None, False, BuiltQuery())
+        made = _unit_spec(unit, None, False, BuiltQuery())
         if made is not None:
-            built.excluded.append(made[0])
-            built.excluded_specs.append(made[1])
+            built.excluded_specs.append(made)
     return built
 
 
@@ -488,8 +444,3 @@ def query_terms(q: Any) -> set[str]:
     except (TypeError, AttributeError):
         pass
     return out
-
-
-def unique(seq: Sequence[str]) -> list[str]:
-    """Items of ``seq`` without repeats, in order."""
-    return list(dict.fromkeys(seq))

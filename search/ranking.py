@@ -22,6 +22,8 @@ from typing import Any
 
 from whoosh.scoring import BM25F
 
+from search.bm25f import bm25_idf
+
 #: Documents scored between two looks at the clock.
 CLOCK_EVERY = 256
 #: Weight of the recency factor: score * (1 + RECENCY_WEIGHT * decay(age)).
@@ -128,6 +130,4 @@ class ReaderBM25F(BM25F):  # type: ignore[misc]
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         """Inverse document frequency of a term."""
         parent = searcher.get_parent()
-        df = parent.doc_frequency(fieldname, text)
-        n = parent.doc_count()
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return bm25_idf(parent.doc_frequency(fieldname, text), parent.doc_count())

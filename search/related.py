@@ -101,6 +101,4 @@ def related_hits(
         ((s, d) for d, s in scores.items() if mask[d >> 3] >> (d & 7) & 1),
     )
     opening = Highlighter(())
-    return [
-        make_hit(searcher.stored_fields(d), s, opening, opening, 1) for s, d in best
-    ]
+    return [make_hit(searcher.stored_fields(d), s, opening, 1) for s, d in best]

@@ -188,15 +188,11 @@ class RequestRun:
 
     def _filters(self) -> Filters:
         tables = self.facets.tables
-        by_facet: dict[str, int] = {}
-        for name, wanted in (
-            ("tags", self.req.tags),
-            ("authors", self.req.authors),
-            ("section", self.req.sections),
-            ("year", self.req.years),
-        ):
-            if wanted:
-                by_facet[name] = tables[name].filter_bits(wanted)
+        by_facet = {
+            name: tables[name].filter_bits(wanted)
+            for name, wanted in self._selected_values().items()
+            if wanted
+        }
         dates = None
         if self.req.date_from is not None or self.req.date_to is not None:
             dates = self.facets.date_bits(self.req.date_from, self.req.date_to)
@@ -205,8 +201,6 @@ class RequestRun:
     def _raw(self, q: Any) -> Scored:
         try:
             found = collect(self.searcher, q, self.deadline)
-        except QueryError:
-            raise
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise QueryError(f"query cannot be run: {exc}", param="q") from exc
         self.partial = found.partial
@@ -263,10 +257,11 @@ class RequestRun:
             matched = found.bits & live
             total = (matched & allowed).bit_count()
         hits = self._hits(found, allowed, total)
+        selected = self._selected_values()
         facets = {
             name: self.facets.tables[name].count(
                 matched & filters.combined(live, skip=name),
-                self._selected(name),
+                selected.get(name, ()),
                 self.req.facet_size,
             )
             for name in self.req.facets
@@ -274,7 +269,7 @@ class RequestRun:
         did_you_mean = None
         few = total < DID_YOU_MEAN_BELOW or self.dropped or self._rare_word()
         if few and self.req.mode == "plain" and not self.unranked:
-            did_you_mean = self._did_you_mean(strict_total)
+            did_you_mean = self._did_you_mean(strict_total, filters)
         return SearchResult(
             request=self.req,
             total=total,
@@ -287,13 +282,14 @@ class RequestRun:
             did_you_mean=did_you_mean,
         )
 
-    def _selected(self, name: str) -> tuple[str, ...]:
+    def _selected_values(self) -> dict[str, tuple[str, ...]]:
+        """The filter values of the request, by facet name."""
         return {
             "tags": self.req.tags,
             "authors": self.req.authors,
             "section": self.req.sections,
             "year": self.req.years,
-        }.get(name, ())
+        }
 
     def _fallback(self, parts: list[Scored], allowed: int) -> Scored:
         """Not every word matched: documents with most of the words first."""
@@ -362,7 +358,7 @@ class RequestRun:
         page = ranked[(req.page - 1) * req.per_page : wanted]
         terms = self.built.highlight if self.built is not None else self.raw_terms
         hl = Highlighter(terms)
-        return [make_hit(self._stored_fields(d), s, hl, hl, 2) for s, d in page]
+        return [make_hit(self._stored_fields(d), s, hl, 2) for s, d in page]
 
     def _feedback(self, pool: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """Pseudo-relevance feedback for long questions: key words of the best few
@@ -426,7 +422,7 @@ class RequestRun:
             if max_typos(w)
         )
 
-    def _did_you_mean(self, total: int) -> str | None:
+    def _did_you_mean(self, total: int, filters: Filters) -> str | None:
         if time.perf_counter() > self.deadline:
             return None
         corrected, changed = correct_words(
@@ -443,7 +439,7 @@ class RequestRun:
         )
         probe._build(corrected, fuzzy=False)
         found, _, excluded = probe._plain()
-        allowed = probe._filters().combined(self.facets.live) & ~excluded
+        allowed = filters.combined(self.facets.live) & ~excluded
         return corrected if (found.bits & allowed).bit_count() > total else None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ MAX_ZERO_RESULT_QUERIES = 1000
 TOP_ZERO_RESULT_QUERIES = 20
 
 
-def percentile(sorted_values: list[float], pct: float) -> float:
+def percentile(sorted_values: Sequence[float], pct: float) -> float:
     """Nearest-rank percentile of already sorted values (0.0 for none).
 
     Args:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -54,10 +52,9 @@ class SpellVocab:
         self.words = words
         self.dfs = dfs
         self.index = {w: i for i, w in enumerate(words)}
-        self._completions: OrderedDict[str, list[tuple[str, int]]] = OrderedDict()
+        self._completions: LRUCache[list[tuple[str, int]]] = LRUCache(4096)
         #: (word, maxdist) -> close words, best first (``ReaderVocabulary.fuzzy``).
         self.fuzzy_cache: LRUCache[list[tuple[str, int]]] = LRUCache(4096)
-        self._lock = threading.Lock()
 
     def df(self, word: str) -> int:
         """Documents containing the word (0 when unknown)."""
@@ -66,20 +63,15 @@ class SpellVocab:
 
     def completions(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         """Words that start with ``prefix`` (and are longer), most frequent first."""
-        key = f"{limit}\x00{prefix}"
-        with self._lock:
-            hit = self._completions.get(key)
-            if hit is not None:
-                self._completions.move_to_end(key)
-                return hit
+        key = (limit, prefix)
+        hit = self._completions.get(key)
+        if hit is not None:
+            return hit
         lo = bisect.bisect_right(self.words, prefix)
         hi = bisect.bisect_left(self.words, prefix + "\U0010ffff", lo)
         idx = heapq.nlargest(limit, range(lo, hi), key=self.dfs.__getitem__)
         out = [(self.words[i], self.dfs[i]) for i in idx]
-        with self._lock:
-            self._completions[key] = out
-            if len(self._completions) > 4096:
-                self._completions.popitem(last=False)
+        self._completions.put(key, out)
         return out
 
 

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -25,6 +24,7 @@ import falcon.testing
 import pytest
 
 from search import schema
+from search.resources_documents import document_path
 from search.writing import committing_writer, open_or_create
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,12 +34,19 @@ PYTHON = sys.executable
 API_KEY = "test-key-0123456789abcdef"
 
 
-@cache
-def _render() -> Any:
-    spec = importlib.util.spec_from_file_location("examples_render", RENDER)
+def load_render() -> Any:
+    """Import ``examples/render.py`` (a script, not a package) once per process.
+
+    ``benchmarks.corpus.load_render`` registers the same module name, so every user
+    shares one module object.
+    """
+    name = "examples_render"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, RENDER)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["examples_render"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -49,7 +56,7 @@ def _example_documents() -> tuple[dict[str, Any], ...]:
     expected = sorted((ROOT / "examples" / "expected").glob("*.json"))
     if expected:
         return tuple(json.loads(p.read_text("utf-8")) for p in expected)
-    render = _render()
+    render = load_render()
     return tuple(render.expected_document(a) for a in render.load_articles())
 
 
@@ -200,4 +207,4 @@ def shared_example_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def doc_path(doc_id: str, suffix: str = "") -> str:
     """``/documents/{id}`` with the id percent-encoded as one segment."""
-    return "/documents/" + urllib.parse.quote(doc_id, safe="") + suffix
+    return document_path(doc_id) + suffix

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from service_support import load_render
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
@@ -21,20 +19,7 @@ EXPECTED_DIR = EXAMPLES_ROOT / "expected"
 CONTENT_DIR = EXAMPLES_ROOT / "content"
 
 
-def _load_render() -> ModuleType:
-    """Import ``examples/render.py`` (a standalone script, not a package module)."""
-    name = "examples_render"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES_ROOT / "render.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-render = _load_render()
+render = load_render()
 ARTICLES = render.load_articles(CONTENT_DIR)
 EXPECTED_FILES = sorted(EXPECTED_DIR.glob("*.json"))
 

@@ -72,6 +72,7 @@ def test_query_json_is_the_search_body(index_dir):
         ["serve", "--index", "{index}", "--port", "0"],
         ["query", "gas", "--index", "{index}", "--per-page", "500"],
         ["query", "gas", "--index", "{index}", "--facets", "colour"],
+        ["query", "gas", "--index", "{index}", "--year", "abc"],
         ["nothing"],
         [],
     ],

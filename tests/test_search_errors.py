@@ -299,3 +299,15 @@ def test_unavailable_index_from_engine_is_503(tmp_path, failing_engine):
     assert_canonical_error(
         client.simulate_put(doc_path("x"), json={"title": "t"}, headers=AUTH), 503
     )
+
+
+def test_schema_mismatch_is_503_without_retry_after(tmp_path, failing_engine):
+    from search.errors import SchemaMismatchError
+
+    failing_engine.search.side_effect = SchemaMismatchError("index has schema 1")
+    client = falcon.testing.TestClient(
+        create_app(Config(index=tmp_path), engine=failing_engine)
+    )
+    result = client.simulate_get("/search", params={"q": "x"})
+    assert_canonical_error(result, 503)
+    assert "retry-after" not in result.headers

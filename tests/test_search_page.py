@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,6 +28,7 @@ from xml.etree import ElementTree
 import falcon
 import falcon.testing
 import pytest
+from service_support import start_server
 
 from search import page as search_page
 
@@ -214,56 +214,28 @@ def _get(url: str, timeout: float = 5) -> tuple[int, Any]:
 
 
 @pytest.fixture(scope="module")
-def server_url(example_index) -> Iterator[str]:
+def server_url(example_index, tmp_path_factory) -> Iterator[str]:
     """A waitress subprocess serving the app on a free loopback port."""
-    env = {
-        **os.environ,
-        "ANALYSIS_SEARCH_INDEX": str(example_index),
-        "ANALYSIS_SEARCH_LOG_LEVEL": "WARNING",
-    }
-    for _attempt in range(3):
-        port = falcon.testing.get_unused_port()
-        url = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "waitress",
-                f"--listen=127.0.0.1:{port}",
-                "--threads=4",
-                "--call",
-                "search.app:create_app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if _get(url + "/health", timeout=1)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        else:
-            proc.kill()
-            _, err = proc.communicate(timeout=10)
-            if proc.returncode is not None and b"address already in use" in err.lower():
-                continue
-            pytest.fail(f"the service did not start at {url}: {err.decode()[-2000:]}")
-        try:
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
-        return
-    pytest.fail("no free port for the service after 3 attempts")
+    server = start_server(
+        {
+            "ANALYSIS_SEARCH_INDEX": str(example_index),
+            "ANALYSIS_SEARCH_LOG_LEVEL": "WARNING",
+        },
+        tmp_path_factory.mktemp("page-logs"),
+        command=[
+            "-m",
+            "waitress",
+            "--listen=127.0.0.1:{port}",
+            "--threads=4",
+            "--call",
+            "search.app:create_app",
+        ],
+        deadline_s=STARTUP_SECONDS,
+    )
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 class API:
