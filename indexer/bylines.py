@@ -179,7 +179,7 @@ def _name_inside(tag: Tag) -> str | None:
         ["a", "span", "strong", "b", "h2", "h3", "h4", "h5", "p"], limit=40
     ):
         marks = " ".join(child.get("class") or []) + str(child.get("itemprop") or "")
-        if re.search(r"\bname\b|\bfn\b|author-?name|authorname", marks, re.I):
+        if _NAME_MARK.search(marks):
             text = child.get_text(" ", strip=True)
             if text:
                 return text
@@ -190,6 +190,8 @@ def _name_inside(tag: Tag) -> str | None:
     return None
 
 
+#: Class or itemprop of the name element inside a byline or author box.
+_NAME_MARK = re.compile(r"\bname\b|\bfn\b|author-?name|authorname", re.IGNORECASE)
 _LOOKS_LIKE_NAME = re.compile(
     r"^(?:[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]+\s+){1,3}[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]+$"
 )

@@ -206,14 +206,14 @@ def extract_title(soup: BeautifulSoup, ctx: PageContext) -> str | None:
         references.append(ctx.title_tag)
     h1_texts = [_h1_headline(h, sites) for h in ctx.h1s[:6]]
     h1_texts = [t for t in h1_texts if 2 <= len(t) <= 300]
-    norm_refs = [normal_text(strip_site_name(r, sites)) for r in references]
+    cleaned = [strip_site_name(r, sites) for r in references]
+    norm_refs = [normal_text(c) for c in cleaned]
     for text in h1_texts:
         if _agrees(normal_text(text), norm_refs):
             return text
-    for ref in references:
-        cleaned = strip_site_name(ref, sites)
-        if cleaned:
-            return cleaned
+    for ref in cleaned:
+        if ref:
+            return ref
     if h1_texts:
         return h1_texts[0]
     return None

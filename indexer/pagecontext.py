@@ -351,7 +351,11 @@ def _in_tag_list(tag: Tag) -> bool:
 
 
 def normal_text(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
+    """``text`` case-folded, as its words separated by single spaces."""
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+_WORD = re.compile(r"\w+")
 
 
 def site_names(ctx: PageContext) -> list[str]:
@@ -364,7 +368,7 @@ def site_names(ctx: PageContext) -> list[str]:
     label = host.removeprefix("www.").split(".")[0] if host else ""
     if label:
         names.append(label)
-    return [normal_text(n) for n in names if normal_text(n)]
+    return [norm for n in names if (norm := normal_text(n))]
 
 
 def is_site_segment(segment: str, site_names: list[str]) -> bool:

@@ -85,7 +85,7 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
     found = _time_elements(ctx, month_first)
     if found:
         return _localize(found, ctx)
-    found = date_from_url(ctx.url) or date_from_url(page_url(ctx))
+    found = _url_date(ctx)
     if found:
         return found
     found = _date_near_headline(ctx, month_first)
@@ -104,11 +104,16 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
     return extract_updated(None, ctx) or _first_date_in_page(ctx, month_first)
 
 
+def _url_date(ctx: PageContext) -> datetime | None:
+    """The date in the page's URL path (the URL given, else the canonical one)."""
+    return date_from_url(ctx.url) or date_from_url(page_url(ctx))
+
+
 def _prefer_shown(found: datetime, ctx: PageContext, month_first: bool) -> datetime:
     """The date shown near the headline instead of the declared one (unless the URL
     holds the declared date), when it is the declared modification date or the
     adjacent local day of a UTC time."""
-    url_date = date_from_url(ctx.url) or date_from_url(page_url(ctx))
+    url_date = _url_date(ctx)
     if url_date is not None and url_date.date() == found.date():
         return found  # the URL agrees
     updated = extract_updated(None, ctx)
@@ -163,7 +168,7 @@ def _localize(found: datetime, ctx: PageContext) -> datetime:
     """
     if found.utcoffset():
         return found
-    url_date = date_from_url(ctx.url) or date_from_url(page_url(ctx))
+    url_date = _url_date(ctx)
     if url_date is not None:
         days = (found.date() - url_date.date()).days
         # a local date west of UTC shows as the next UTC day before ~10:00, east of

@@ -34,10 +34,9 @@ from indexer.errors import ParseError
 from indexer.metadata import extract_metadata
 from indexer.model import Article
 from indexer.siteconfig import EMPTY, SiteConfig
+from indexer.sources import MAX_PAGE_BYTES
 from search import schema
 
-#: Pages larger than this once decompressed are refused (not truncated).
-MAX_PAGE_BYTES = 20 * 1024 * 1024
 #: A body with fewer words than this, and fewer than ``MIN_BODY_CHARS`` characters
 #: (Chinese or Japanese text has no spaces between words), is "no article text".
 MIN_BODY_WORDS = 10
@@ -86,8 +85,7 @@ def decompress(data: bytes, source: str) -> bytes:
     if len(data) > MAX_PAGE_BYTES:
         raise ParseError(
             source,
-            f"page too large (over {MAX_PAGE_BYTES // 1048576} MB; "
-            f"the limit is {MAX_PAGE_BYTES // 1048576} MB)",
+            f"page too large (over the limit of {MAX_PAGE_BYTES // 1048576} MB)",
         )
     return data
 
@@ -214,7 +212,10 @@ def parse_html(
             # The tree is a web of parent/child cycles: breaking them here lets
             # reference counting free it at once, instead of leaving tens of
             # thousands of objects for the collector to scan (and rescan) later.
-            soup.decompose()
+            # ``soup.decompose()`` would not: the soup object is outside the
+            # element chain that ``decompose`` walks, so its children go one by one.
+            for top in list(soup.contents):
+                top.decompose()
     if len(body.split()) < MIN_BODY_WORDS and len(body) < MIN_BODY_CHARS:
         raise ParseError(source, "no article text")
     canonical = meta.canonical_url or ""

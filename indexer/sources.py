@@ -13,7 +13,8 @@ from indexer.errors import ParseError
 
 #: File name endings of article pages, compared case-insensitively.
 PAGE_SUFFIXES: tuple[str, ...] = (".html", ".htm", ".html.gz", ".htm.gz")
-#: Pages larger than this (after decompression) are skipped as "too large".
+#: Pages larger than this (after decompression) are skipped as "too large" (here,
+#: and by ``indexer.parse`` for pages read otherwise, such as standard input).
 MAX_PAGE_BYTES = 20 * 1024 * 1024
 
 

@@ -31,6 +31,8 @@ ARTICLE_TYPES = (
 )
 #: Types describing the page; used after article nodes (titles, dates).
 PAGE_TYPES = ("webpage", "itempage", "collectionpage", "medicalwebpage", "aboutpage")
+_ARTICLE_RANK = {name: i for i, name in enumerate(ARTICLE_TYPES)}
+_PAGE_TYPES = frozenset(PAGE_TYPES)
 PERSON_TYPES = frozenset({"person"})
 ORG_TYPES = frozenset(
     {"organization", "newsmediaorganization", "corporation", "organisation", "brand"}
@@ -115,11 +117,17 @@ class JsonLd:
             node_id = node.get("@id")
             if isinstance(node_id, str) and len(node) > 1:
                 self.by_id.setdefault(node_id, node)
-        rank = {name: i for i, name in enumerate(ARTICLE_TYPES)}
-        articles = [n for n in self.nodes if node_types(n) & rank.keys()]
-        articles.sort(key=lambda n: min(rank[t] for t in node_types(n) if t in rank))
-        self.articles = articles
-        self.pages = [n for n in self.nodes if node_types(n) & set(PAGE_TYPES)]
+        ranked: list[tuple[int, dict[str, Any]]] = []
+        self.pages: list[dict[str, Any]] = []
+        for node in self.nodes:
+            kinds = node_types(node)
+            ranks = [_ARTICLE_RANK[t] for t in kinds if t in _ARTICLE_RANK]
+            if ranks:
+                ranked.append((min(ranks), node))
+            if kinds & _PAGE_TYPES:
+                self.pages.append(node)
+        ranked.sort(key=lambda item: item[0])  # stable: page order within a rank
+        self.articles = [node for _, node in ranked]
 
     def resolve(self, value: Any) -> Any:
         """Replace a bare ``{"@id": ...}`` reference by the node it names."""

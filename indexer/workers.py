@@ -18,13 +18,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from indexer.errors import IndexerError, ParseError
 from indexer.siteconfig import EMPTY, SiteConfig
 from indexer.sources import read_page
-from search import schema
 
 #: Pages handed to a worker process at a time.
 CHUNK_SIZE = 16
@@ -93,11 +93,9 @@ def parse_page(
     try:
         if data is None:
             data = read_page(Path(task.path), task.label)
+        # the article's source is the label and its content_hash that of ``data``
         article = parse_html(data, source=task.label, doc_id=task.rel_id, site=site)
-        document = article.to_document(local_dates=True)
-        document[schema.SOURCE] = task.label
-        document[schema.CONTENT_HASH] = schema.content_hash(data)
-        return PageResult(task, document=document)
+        return PageResult(task, document=article.to_document(local_dates=True))
     except ParseError as exc:
         return PageResult(task, reason=exc.reason)
     except Exception as exc:  # a parser bug must not end the run: report the page
@@ -147,11 +145,11 @@ def parse_pages(
         # The first submits start the processes, which inherit the signal mask:
         # with SIGINT blocked, a Ctrl-C is this process's alone to handle.
         with _sigint_blocked():
-            for chunk in _take(pending, workers * CHUNKS_PER_WORKER):
+            for chunk in islice(pending, workers * CHUNKS_PER_WORKER):
                 window.append(pool.submit(_parse_chunk, chunk))
         while window:
             results = window.popleft().result()
-            for chunk in _take(pending, 1):
+            for chunk in islice(pending, 1):
                 window.append(pool.submit(_parse_chunk, chunk))
             yield from results
     except BrokenProcessPool:  # from result() or from submit()
@@ -186,15 +184,6 @@ def _sigint_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _take(items: Iterator[Sequence[PageTask]], n: int) -> list[Sequence[PageTask]]:
-    out = []
-    for item in items:
-        out.append(item)
-        if len(out) == n:
-            break
-    return out
 
 
 def _mp_context() -> Any:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 
 from indexer.errors import ParseError
 from indexer.model import Article
@@ -78,6 +80,26 @@ def test_long_first_paragraph_summary_is_cut_at_a_word_boundary() -> None:
     assert len(summary) <= 1001
     assert summary.endswith("tonnage…")
     assert summarize("Short first paragraph.\n\nSecond.") == "Short first paragraph."
+
+
+def test_the_parsed_tree_is_freed_without_the_garbage_collector() -> None:
+    """parse_html breaks the tree's parent/child cycles: no element is left for the
+    cyclic collector (the objects created since a collection are its generation 0,
+    and with the collector off nothing leaves it). The soup object itself, in a
+    small cycle with its tree builder, does not count."""
+    data = page(head="<title>Ports</title>").encode()
+    gc.collect()
+    gc.disable()
+    try:
+        parse(data)
+        left = [
+            o
+            for o in gc.get_objects(generation=0)
+            if isinstance(o, Tag) and not isinstance(o, BeautifulSoup)
+        ]
+    finally:
+        gc.enable()
+    assert len(left) == 0
 
 
 def test_same_bytes_same_hash_other_bytes_other_hash() -> None:
