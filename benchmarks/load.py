@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search import stats
+from search.web import metrics as stats
 
 #: Figures of a latency distribution, in milliseconds.
 PERCENTILES = (50, 95, 99)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from indexer.errors import IndexerError, ParseError, UsageError
 from indexer.siteconfig import EMPTY, SiteConfig, load_site_config
 from search import schema
+from search.store.errors import IndexLockedError
 
 if TYPE_CHECKING:
     from indexer.workers import PageResult, PageTask
@@ -150,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IndexerError as exc:
         sys.stderr.write(f"{exc.message}\n")
         return exc.exit_code
+    except IndexLockedError as exc:  # the store layer's, shared with the service
+        sys.stderr.write(f"{exc.message}\n")
+        return 1
     except KeyboardInterrupt:
         done = "nothing of this run was committed" if command == "index" else "stopped"
         sys.stderr.write(f"interrupted: {done}\n")

@@ -37,16 +37,6 @@ class ParseError(IndexerError):
         self.reason = reason
 
 
-class IndexLockedError(IndexerError):
-    """Another writer (indexer run or service) holds the index's write lock."""
-
-    def __init__(self, index_dir: str) -> None:
-        super().__init__(
-            f"index is locked: another indexer or the service is writing to {index_dir}"
-        )
-        self.index_dir = index_dir
-
-
 class SiteConfigError(IndexerError):
     """The ``--site-config`` TOML file is unreadable or names unknown keys."""
 

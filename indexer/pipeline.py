@@ -146,7 +146,7 @@ def run(options: IndexOptions, reporter: Reporter | None = None) -> IndexReport:
     Raises:
         UsageError: An input path does not exist.
         ParseError: With ``strict``, the first bad page (nothing was committed).
-        IndexLockedError: Another writer holds the index.
+        IndexLockedError: Another writer holds the index (``search.store.errors``).
         IndexerError: The index folder is unusable.
     """
     rep: Reporter = reporter if reporter is not None else SilentReporter()

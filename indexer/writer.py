@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh.index import LockError
-
-from indexer.errors import IndexerError, IndexLockedError
+from indexer.errors import IndexerError
 from search import schema
-from search.writing import abandon, open_or_create, read_schema_version
+from search.errors import SchemaMismatchError
+from search.store.index import check_schema
+from search.store.writing import committing_writer, open_or_create
 
 #: Memory (MB) of Whoosh's posting pool before it spills sorted runs to disk.
 DEFAULT_LIMITMB = 256
@@ -113,7 +113,8 @@ def open_writer(
         The run's ``DocumentWriter``.
 
     Raises:
-        IndexLockedError: Another indexer or the service is writing to the index.
+        IndexLockedError: Another indexer or the service is writing to the index
+            (``search.store.errors``).
         IndexerError: The folder cannot be used, or holds an index of another
             schema version.
     """
@@ -123,38 +124,18 @@ def open_writer(
     except OSError as exc:
         raise IndexerError(f"cannot open index {path}: {exc.strerror or exc}") from None
     try:
-        check_schema(path, ix)
         try:
-            writer = ix.writer(timeout=0.0, limitmb=limitmb)
-        except LockError:
-            raise IndexLockedError(str(path)) from None
-        documents = DocumentWriter(writer)
-        try:
+            check_schema(path, ix)
+        except SchemaMismatchError as exc:
+            raise IndexerError(exc.message) from None
+        documents: DocumentWriter | None = None
+        with committing_writer(
+            ix,
+            timeout=0.0,
+            changed=lambda: documents is not None and documents.changed,
+            limitmb=limitmb,
+        ) as writer:
+            documents = DocumentWriter(writer)
             yield documents
-            if documents.changed:
-                writer.commit()
-            else:
-                writer.cancel()  # nothing to write: keep the index generation as it is
-        except BaseException:
-            abandon(writer)
-            raise
     finally:
         ix.close()
-
-
-def check_schema(path: Path, ix: Any) -> None:
-    """Refuse to write into an index built with another schema.
-
-    Raises:
-        IndexerError: The version file or the field names differ from ours.
-    """
-    version = read_schema_version(path)
-    if version != schema.SCHEMA_VERSION:
-        found = "no schema version" if version is None else f"schema version {version}"
-        raise IndexerError(
-            f"index {path} has {found}; this indexer writes schema version "
-            f"{schema.SCHEMA_VERSION}: index into a new folder"
-        )
-    names = frozenset(ix.schema.names())
-    if names != schema.field_names():
-        raise IndexerError(f"index {path} has other fields than this schema version")

@@ -18,8 +18,8 @@ from datetime import date
 from typing import Any, TextIO
 
 from search import models
-from search.config import Config, ConfigError
-from search.errors import QueryError, SearchError
+from search.config import Config
+from search.errors import ConfigError, QueryError, SearchError, UsageError
 
 COMMANDS = ("serve", "query")
 
@@ -30,11 +30,7 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser that raises instead of exiting, so ``main`` returns codes."""
 
     def error(self, message: str) -> Any:
-        raise _UsageError(f"{self.prog}: error: {message}")
-
-
-class _UsageError(Exception):
-    pass
+        raise UsageError(f"{self.prog}: error: {message}")
 
 
 def _date(text: str) -> date:
@@ -106,7 +102,7 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
         if argv[0] == "serve":
             return serve(_serve_parser().parse_args(list(argv[1:])))
         return query(_query_parser().parse_args(list(argv[1:])), out)
-    except _UsageError as exc:
+    except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
     except ConfigError as exc:
@@ -124,7 +120,7 @@ def serve(args: argparse.Namespace) -> int:
     """Validate the config, open the index, then serve until interrupted."""
     import waitress
 
-    from search.app import configure_logging, create_app
+    from search.web.app import configure_logging, create_app
 
     config = Config.from_env(
         os.environ,
@@ -193,7 +189,6 @@ def query(args: argparse.Namespace, out: TextIO) -> int:
         facet_size=args.facet_size,
         boost=args.boost,
     )
-    request.validate()
     engine = SearchEngine(config.index, cache_size=0, time_limit=config.time_limit)
     try:
         result = engine.search(request)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from search.errors import ConfigError
+
 #: Prefix of every environment variable the service reads.
 ENV_PREFIX = "ANALYSIS_SEARCH_"
 
@@ -37,12 +39,9 @@ DEFAULT_EXTRACT_COMMAND: tuple[str, ...] = (
 DEFAULT_EXTRACT_TIMEOUT = 30.0
 DEFAULT_MAX_BODY_BYTES = 5_000_000
 DEFAULT_CACHE_MAX_AGE = 10
+DEFAULT_SITE_NAME = "Search"
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class ConfigError(ValueError):
-    """A setting has an invalid value; the message names the environment variable."""
 
 
 def env_name(field_name: str) -> str:
@@ -74,6 +73,8 @@ class Config:
         max_body_bytes: Largest accepted ``PUT`` body.
         cache_max_age: ``Cache-Control: max-age`` seconds of search, suggest and
             document responses (0 sends ``no-cache``).
+        site_name: The publication's name in the search page's title and the
+            OpenSearch description browsers show.
     """
 
     index: Path = Path(DEFAULT_INDEX)
@@ -91,6 +92,7 @@ class Config:
     extract_timeout: float = DEFAULT_EXTRACT_TIMEOUT
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     cache_max_age: int = DEFAULT_CACHE_MAX_AGE
+    site_name: str = DEFAULT_SITE_NAME
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Config:
@@ -142,6 +144,11 @@ class Config:
             (self.max_body_bytes > 0, "max_body_bytes", "must be more than 0"),
             (self.cache_max_age >= 0, "cache_max_age", "must be 0 or more"),
             (bool(self.host), "host", "must not be empty"),
+            (
+                bool(self.site_name.strip()) and len(self.site_name) <= 100,
+                "site_name",
+                "must be 1 to 100 characters",
+            ),
             (
                 self.api_key is None or len(self.api_key) >= 16,
                 "api_key",

@@ -1,4 +1,4 @@
-"""Domain errors of the read side; ``search.app`` maps them to HTTP in one table."""
+"""Domain errors of the read side; ``search.web.app`` maps them to HTTP in one table."""
 
 from __future__ import annotations
 
@@ -55,5 +55,23 @@ class SchemaMismatchError(IndexUnavailableError):
     """The index on disk was built with another schema version or other fields."""
 
 
-class IndexLockedError(IndexUnavailableError):
-    """Another writer holds the index lock: the write can be retried later."""
+class ExtractionError(InvalidDocumentError):
+    """The extractor could not make a document of an HTML body: an HTTP 422."""
+
+
+class ExtractorUnavailableError(SearchError):
+    """The extract command cannot be run at all (misconfigured): an HTTP 503."""
+
+
+class ConfigError(SearchError):
+    """A setting has an invalid value; the message names the environment variable."""
+
+
+class UsageError(SearchError):
+    """Bad command-line use of ``serve`` or ``query``: exit status 2."""
+
+    exit_code = 2
+
+
+# ``IndexLockedError`` (an ``IndexUnavailableError``) is defined once, in the store
+# layer that raises it for the service and the indexer: ``search.store.errors``.

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from search import schema
 from search.errors import QueryError, UnknownFacetError
 
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
 MODES: tuple[str, ...] = ("plain", "raw")
 BOOSTS: tuple[str, ...] = ("recent",)
-DEFAULT_FACETS: tuple[str, ...] = ("tags", "authors", "section", "year", "month")
+DEFAULT_FACETS: tuple[str, ...] = tuple(schema.FACET_FIELDS)
 MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 1000
 MAX_QUERY_LENGTH = 1000
@@ -26,6 +27,20 @@ DEFAULT_FACET_SIZE = 20
 MAX_FACET_SIZE = 100
 #: Most filter values accepted per filter parameter.
 MAX_FILTER_VALUES = 50
+
+
+def check_query_length(q: str, param: str = "q") -> None:
+    """Refuse query text over ``MAX_QUERY_LENGTH`` characters.
+
+    Raises:
+        QueryError: The text is too long.
+    """
+    if len(q) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"{param} is {len(q)} characters long; at most {MAX_QUERY_LENGTH} "
+            "are accepted",
+            param=param,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +66,19 @@ class SearchRequest:
     facet_size: int = DEFAULT_FACET_SIZE
     boost: str | None = None
 
+    def __post_init__(self) -> None:
+        """A request is validated once, when it is made: every ``SearchRequest`` in
+        the program is a valid one."""
+        self.validate()
+
     def validate(self) -> None:
-        """Check every parameter.
+        """Check every parameter (done by the constructor).
 
         Raises:
             QueryError: A parameter is out of range (``param`` names it).
             UnknownFacetError: ``facets`` names a facet that does not exist.
         """
-        if len(self.q) > MAX_QUERY_LENGTH:
-            raise QueryError(
-                f"q is {len(self.q)} characters long; at most {MAX_QUERY_LENGTH} "
-                "are accepted",
-                param="q",
-            )
+        check_query_length(self.q)
         if self.mode not in MODES:
             raise QueryError(
                 f"unknown mode {self.mode!r}; use one of {', '.join(MODES)}",
@@ -107,12 +122,9 @@ class SearchRequest:
         for year in self.years:
             if not (len(year) == 4 and year.isdigit()):
                 raise QueryError(f"year must have 4 digits, got {year!r}", param="year")
-        for param, values in (
-            ("tag", self.tags),
-            ("author", self.authors),
-            ("section", self.sections),
-            ("year", self.years),
-        ):
+        by_facet = self.filter_values()
+        for param, facet in schema.FILTER_PARAMS.items():
+            values = by_facet[facet]
             if len(values) > MAX_FILTER_VALUES:
                 raise QueryError(
                     f"at most {MAX_FILTER_VALUES} {param} values are accepted",
@@ -124,6 +136,15 @@ class SearchRequest:
             and self.date_from > self.date_to
         ):
             raise QueryError("from is after to", param="from")
+
+    def filter_values(self) -> dict[str, tuple[str, ...]]:
+        """The filter values of the request, by facet name."""
+        return {
+            schema.FACET_TAGS: self.tags,
+            schema.FACET_AUTHORS: self.authors,
+            schema.FACET_SECTION: self.sections,
+            schema.FACET_YEAR: self.years,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The request as echoed in a response's ``query`` object."""

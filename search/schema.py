@@ -26,7 +26,8 @@ from whoosh.analysis import (
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, SchemaClass
 from whoosh.support.charset import accent_map
 
-#: Bumped whenever fields or analysers change; checked by ``search.index.open_index``.
+#: Bumped whenever fields or analysers change; checked when an index is opened
+#: (``search.store.index.check_schema``).
 SCHEMA_VERSION = 2
 #: File written next to the Whoosh segments holding ``{"schema_version": N}``.
 VERSION_FILE = "analysis-search.json"
@@ -58,13 +59,29 @@ MONTH = "month"
 
 #: Fields a reader's words are matched against, with their BM25F weights.
 SEARCH_FIELDS: dict[str, float] = {TITLE: 3.0, TAGS: 2.0, AUTHORS: 2.0, BODY: 1.0}
-#: Facet name (as used in the HTTP API) -> index field holding its exact values.
+# Facet names, as used in the HTTP API.
+FACET_TAGS = "tags"
+FACET_AUTHORS = "authors"
+FACET_SECTION = "section"
+FACET_YEAR = "year"
+FACET_MONTH = "month"
+#: Facet name -> index field holding its exact values.
 FACET_FIELDS: dict[str, str] = {
-    "tags": TAG,
-    "authors": AUTHOR,
-    "section": SECTION_KEY,
-    "year": YEAR,
-    "month": MONTH,
+    FACET_TAGS: TAG,
+    FACET_AUTHORS: AUTHOR,
+    FACET_SECTION: SECTION_KEY,
+    FACET_YEAR: YEAR,
+    FACET_MONTH: MONTH,
+}
+#: Facets listed in date order rather than by count.
+CHRONOLOGICAL_FACETS = frozenset({FACET_YEAR, FACET_MONTH})
+#: Filter parameter of the HTTP API (repeatable, values OR-ed) -> the facet it
+#: filters on.
+FILTER_PARAMS: dict[str, str] = {
+    "tag": FACET_TAGS,
+    "author": FACET_AUTHORS,
+    "section": FACET_SECTION,
+    "year": FACET_YEAR,
 }
 #: Stored fields, in the order a document is shown.
 STORED_FIELDS: tuple[str, ...] = (

@@ -6,6 +6,6 @@ The only module with an import-time side effect. Serve it with
 
 from __future__ import annotations
 
-from search.app import create_app
+from search.web.app import create_app
 
 app = create_app()

@@ -11,7 +11,7 @@ import pytest
 
 from search import schema
 from search.engine import SearchEngine
-from search.writing import committing_writer, open_or_create
+from search.store.writing import committing_writer, open_or_create
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"

@@ -2,7 +2,7 @@
 
 The example articles (``examples/content``) are turned into fielded documents by
 ``examples/render.py`` (what a perfect extractor outputs) and written with the shared
-``search.writing`` helpers, so the service tests do not depend on extraction quality.
+``search.store.writing`` helpers, so the service tests do not depend on extraction quality.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import falcon.testing
 import pytest
 
 from search import schema
-from search.resources_documents import document_path
-from search.writing import committing_writer, open_or_create
+from search.web.documents import document_path
+from search.store.writing import committing_writer, open_or_create
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDER = ROOT / "examples" / "render.py"

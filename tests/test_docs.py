@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from search import openapi
-from search.app import API_ROUTES
+from search.web import openapi
+from search.web.app import API_ROUTES
 from search.config import Config, env_name
 
 README = Path(__file__).resolve().parent.parent / "README.md"

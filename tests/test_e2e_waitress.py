@@ -239,7 +239,7 @@ def test_analysis_search_serve_and_waitress_call(served_index, tmp_path):
             "waitress",
             "--listen=127.0.0.1:{port}",
             "--call",
-            "search.app:create_app",
+            "search.web.app:create_app",
         ],
     )
     try:

@@ -14,7 +14,7 @@ import pytest
 from indexer_pages import page, write_gz, write_pages
 
 from indexer.cli import EXTRACT_KEYS, main
-from search.writing import open_or_create
+from search.store.writing import open_or_create
 
 DOCUMENT_KEYS = {
     "source",

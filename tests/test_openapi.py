@@ -16,7 +16,7 @@ from service_support import (
     shared_example_index,
 )
 
-from search.app import API_ROUTES, create_app
+from search.web.app import API_ROUTES, create_app
 from search.config import Config
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

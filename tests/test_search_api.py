@@ -18,7 +18,7 @@ from service_support import (
     shared_example_index,
 )
 
-from search.app import create_app
+from search.web.app import create_app
 from search.config import Config
 
 HIT_KEYS = {

@@ -17,13 +17,13 @@ from service_support import shared_example_index
 from search.engine import SearchEngine
 from search.errors import (
     DocumentNotFoundError,
-    IndexLockedError,
     InvalidDocumentError,
     QueryError,
     UnknownFacetError,
 )
 from search.models import MAX_RESULT_WINDOW, SearchRequest, SearchResult
-from search.writing import committing_writer
+from search.store.errors import IndexLockedError
+from search.store.writing import committing_writer
 
 
 def ids(result: SearchResult) -> list[str]:
@@ -584,14 +584,14 @@ def test_searches_during_writes(writable_engine: SearchEngine) -> None:
 def test_phrase_check_budget_gives_partial(
     many_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import search.evaluate
+    import search.engine.matching
 
     eng = SearchEngine(many_index)
     try:
         complete = eng.search(SearchRequest(q='"common words"'))
         assert complete.total == 600
         assert not complete.partial
-        monkeypatch.setattr(search.evaluate, "PHRASE_BUDGET", 0.0)
+        monkeypatch.setattr(search.engine.matching, "PHRASE_BUDGET", 0.0)
         cut = eng.search(SearchRequest(q='"words here"'))
         assert cut.partial
         assert 0 < cut.total < 600

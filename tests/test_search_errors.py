@@ -19,10 +19,11 @@ from service_support import (
 )
 from whoosh import index as whoosh_index
 
-from search.app import create_app
+from search.web.app import create_app
 from search.config import Config
 from search.engine import SearchEngine
-from search.errors import IndexLockedError, IndexUnavailableError
+from search.errors import IndexUnavailableError
+from search.store.errors import IndexLockedError
 
 ALLOWED_KEYS = {"title", "description", "param", "position"}
 AUTH = {"Authorization": f"Bearer {API_KEY}"}

@@ -14,10 +14,11 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.query import Every
 
-from search import schema, storage
+from search import schema
+from search.store import storage
 from search.engine import SearchEngine
 from search.errors import IndexUnavailableError, SchemaMismatchError
-from search.index import open_index
+from search.store.index import open_index
 
 
 def test_opens_a_good_index(search_index_dir: Path) -> None:

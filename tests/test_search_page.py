@@ -30,7 +30,8 @@ import falcon.testing
 import pytest
 from service_support import start_server
 
-from search import page as search_page
+from search.config import Config
+from search.web import page as search_page
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
@@ -58,7 +59,7 @@ HOSTILE_QUERY = (
 
 
 # ---------------------------------------------------------------------------
-# Routes of search.page on a bare Falcon app (no engine needed)
+# Routes of search.web.page on a bare Falcon app (no engine needed)
 # ---------------------------------------------------------------------------
 
 
@@ -66,7 +67,7 @@ HOSTILE_QUERY = (
 def page_client() -> falcon.testing.TestClient:
     """A Falcon app with only the page routes."""
     app = falcon.App()
-    search_page.add_routes(app, None)
+    search_page.add_routes(app, Config())
     return falcon.testing.TestClient(app)
 
 
@@ -228,7 +229,7 @@ def server_url(example_index, tmp_path_factory) -> Iterator[str]:
             "--listen=127.0.0.1:{port}",
             "--threads=4",
             "--call",
-            "search.app:create_app",
+            "search.web.app:create_app",
         ],
         deadline_s=STARTUP_SECONDS,
     )

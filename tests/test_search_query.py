@@ -5,16 +5,10 @@ from __future__ import annotations
 import pytest
 
 from search.errors import QueryError
-from search.query import (
-    PhraseSpec,
-    Unit,
-    analyze,
-    build_plain,
-    max_typos,
-    parse_plain,
-    parse_raw,
-    spell_words,
-)
+from search.query.analysis import analyze, max_typos, spell_words
+from search.query.build import PhraseSpec, build_plain
+from search.query.plain import Unit, parse_plain
+from search.query.raw import parse_raw
 from search.schema import ArticleSchema
 
 
@@ -206,7 +200,7 @@ def test_stop_words_only_is_not_match_all() -> None:
 
 
 def test_transpositions_and_edits() -> None:
-    from search.vocab import edits1, transpositions
+    from search.query.vocab import edits1, transpositions
 
     assert "energy" in transpositions("enegry")
     assert "grain" in transpositions("grian")

@@ -17,7 +17,7 @@ from html import escape
 
 from whoosh.support.charset import accent_map
 
-from search.query import stem_of
+from search.query.analysis import stem_of
 
 #: Words in a snippet, about.
 SNIPPET_WORDS = 30

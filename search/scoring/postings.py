@@ -9,8 +9,8 @@ them through matchers as much again, per query. Here:
   (deletions live outside them), so this cache survives commits: after a
   ``PUT /documents/{id}`` only the new small segment is read.
 * ``TermScores`` (one per index generation) turns them into each document's BM25F
-  score for a term searched in weighted fields (see ``search.bm25f``) and the set of
-  those documents as a bitset, cached while the generation lasts.
+  score for a term searched in weighted fields (see ``search.scoring.bm25f``) and the
+  set of those documents as a bitset, cached while the generation lasts.
 
 A search then combines cached dictionaries and bitsets: AND is ``&``, OR is ``|``,
 scores are sums.
@@ -24,8 +24,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from search.bm25f import DEFAULT_B, DEFAULT_K1, bm25_idf
-from search.facets import bitset
+from search.scoring.bitsets import bitset, scores_within
+from search.scoring.bm25f import DEFAULT_B, DEFAULT_K1, bm25_idf
+from search.store.blocks import read_postings, segment_key
 
 #: Postings kept in the segment cache at most (8 bytes each: id and frequency).
 POSTINGS_BUDGET = 5_000_000
@@ -74,7 +75,7 @@ class SegmentCache:
             if hit is not None:
                 self._postings.move_to_end(key)
                 return hit
-        ids, weights = _read_postings(reader, fieldname, btext)
+        ids, weights = read_postings(reader, fieldname, btext)
         with self._lock:
             self._postings[key] = (ids, weights)
             self._size += len(ids)
@@ -125,38 +126,6 @@ class SegmentCache:
             for lkey in [k for k in self._lengths if k[0] not in live_segments]:
                 del self._lengths[lkey]
             self._warmed &= live_segments
-
-
-def _read_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[Any, Any]:
-    """Every posting of a term in a segment, block by block (deleted ones included)."""
-    if (fieldname, btext) not in reader:
-        return (), ()
-    m = reader.postings(fieldname, btext)
-    leaf = getattr(m, "child", m)  # unwrap the matcher that hides deleted docs
-    ids = array("i")
-    weights = array("f")
-    if hasattr(leaf, "_read_ids") and hasattr(leaf, "_atend"):
-        # W3LeafMatcher (whoosh-reloaded 2.7.5): a block at a time
-        while not leaf._atend and leaf._blocklength:
-            leaf._read_ids()
-            leaf._read_weights()
-            ids.extend(leaf._ids)
-            weights.extend(leaf._weights)
-            leaf._next_block()
-        return ids, weights
-    while m.is_active():  # any other matcher: the slow, public way
-        ids.append(m.id())
-        weights.append(m.weight())
-        m.next()
-    return ids, weights
-
-
-def segment_key(reader: Any) -> str | None:
-    """A stable id of a leaf reader's segment (None: not a segment reader)."""
-    segment = getattr(reader, "_segment", None)
-    if segment is None or not hasattr(segment, "segment_id"):
-        return None
-    return str(segment.segment_id())
 
 
 class TermScores:
@@ -259,7 +228,7 @@ class TermScores:
                 norm_a = 1.0 - b
                 norm_b = b / self._avg(searcher, fieldname)
                 if seg is None:
-                    ids, tfs = _read_postings(reader, fieldname, btext)
+                    ids, tfs = read_postings(reader, fieldname, btext)
                     norms: Any = {
                         d: norm_a
                         + norm_b * (reader.doc_field_length(d, fieldname, 0) or 0)
@@ -335,13 +304,4 @@ def restrict(part: Scored, bits: int) -> Scored:
         return part
     if not keep:
         return EMPTY
-    mask = keep.to_bytes((keep.bit_length() + 7) >> 3, "little")
-    n = len(mask)
-    return Scored(
-        keep,
-        {
-            d: s
-            for d, s in part.scores.items()
-            if (d >> 3) < n and mask[d >> 3] >> (d & 7) & 1
-        },
-    )
+    return Scored(keep, scores_within(part.scores, keep))

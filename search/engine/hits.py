@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from search import schema
-from search.highlight import Highlighter
+from search.engine.highlight import Highlighter
 from search.models import Hit
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import falcon
 
+from search.config import DEFAULT_SITE_NAME, Config
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATE = "index.html"
 #: Files referenced from the page whose content hash goes into their URL.
@@ -39,7 +41,6 @@ STATIC_MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
-DEFAULT_SITE_NAME = "Search"
 
 
 def _asset_versions(static_dir: Path) -> dict[str, str]:
@@ -50,12 +51,6 @@ def _asset_versions(static_dir: Path) -> dict[str, str]:
         if path.is_file():
             versions[name] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     return versions
-
-
-def _site_name(config: Any) -> str:
-    """The name shown in the page title and the OpenSearch description."""
-    name = getattr(config, "site_name", None)
-    return name if isinstance(name, str) and name.strip() else DEFAULT_SITE_NAME
 
 
 class SearchPage:
@@ -165,15 +160,15 @@ class StaticCacheMiddleware:
             resp.set_header("X-Content-Type-Options", "nosniff")
 
 
-def add_routes(app: falcon.App[Any, Any], config: Any) -> None:
+def add_routes(app: falcon.App[Any, Any], config: Config) -> None:
     """Add the search page's routes to ``app``.
 
     Args:
-        app: The service's Falcon app (``search.app.create_app`` calls this).
-        config: The service configuration; an optional ``site_name`` attribute names
-            the site in the page title and the OpenSearch description.
+        app: The service's Falcon app (``search.web.app.create_app`` calls this).
+        config: The service configuration; ``site_name`` names the site in the
+            page title and the OpenSearch description.
     """
-    site_name = _site_name(config)
+    site_name = config.site_name.strip()
     template = (STATIC_DIR / TEMPLATE).read_text(encoding="utf-8")
     app.add_route("/", SearchPage(template, _asset_versions(STATIC_DIR), site_name))
     app.add_route("/opensearch.xml", OpenSearchResource(site_name))

@@ -13,8 +13,8 @@ from typing import Any
 
 from search import schema
 from search.models import Suggestion
-from search.query import spell_words
-from search.vocab import SpellVocab
+from search.query.analysis import spell_words
+from search.query.vocab import SpellVocab
 
 #: Titles among the suggestions at most (the rest are words).
 MAX_TITLES = 4

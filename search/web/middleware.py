@@ -11,7 +11,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from search.stats import Stats
+from search.web.metrics import Stats
 
 #: Logger of the one-line-per-request access log.
 access_log = logging.getLogger("search.access")
@@ -56,7 +56,7 @@ class RawPathMiddleware:
     """Route ``/documents/...`` on the still-encoded path, so ids may contain ``/``.
 
     Resources of those routes percent-decode their ``doc_id`` themselves
-    (``search.resources_documents.decode_id``). Without a raw path from the server
+    (``search.web.documents.decode_id``). Without a raw path from the server
     (waitress, gunicorn and Falcon's test client all give one), the decoded path is
     used and ids holding ``/`` are not found.
     """

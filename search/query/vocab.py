@@ -4,34 +4,22 @@ Built from the lexicon of the unstemmed, accent-folded ``spell`` field (stemmed
 terms make poor suggestions: WHOOSH-NOTES). ``SpellVocab`` answers document
 frequencies and prefix completions from a sorted word list; ``ReaderVocabulary``
 adds typo corrections through the thread's own reader (Whoosh's automaton walk over
-the lexicon) and is what ``search.query.build_plain`` consumes.
+the lexicon) and is what ``search.query.build.build_plain`` consumes.
 """
 
 from __future__ import annotations
 
 import bisect
 import heapq
-import re
-import time
-from dataclasses import replace
 from typing import Any
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from search import schema
 from search.cache import LRUCache
-from search.query import (
-    FUZZY_MAX_WORDS,
-    ParsedQuery,
-    max_typos,
-    parse_plain,
-    spell_words,
-)
 
 #: Close words kept per looked-up word.
 FUZZY_CACHED = 8
-
-_TOKEN_RE = re.compile(schema.TOKEN_PATTERN)
 
 
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
@@ -157,68 +145,3 @@ def edits1(word: str) -> set[str]:
     out.update(a + c + b[1:] for a, b in splits if b for c in _LETTERS)
     out.update(a + c + b for a, b in splits for c in _LETTERS)
     return out
-
-
-def correct_words(
-    vocab: ReaderVocabulary,
-    text: str,
-    min_df: int = 1,
-    deadline: float | None = None,
-    max_df: int | None = None,
-) -> tuple[str, bool]:
-    """Replace unknown or rare words of a plain query by their most frequent close
-    word (a word in a few documents is replaced when a close word is in ten times
-    as many).
-
-    The correction is the parsed query written back (``ParsedQuery.show``): it
-    keeps the reader's phrases, fields and exclusions and adds no syntax; excluded
-    words are left alone, and a bare field prefix (``tag:``) is dropped.
-
-    Args:
-        vocab: The vocabulary.
-        text: A plain query.
-        min_df: A close word must be in at least this many documents.
-        max_df: Words in more documents than this are left alone (None: no limit).
-        deadline: ``time.perf_counter()`` after which no more words are looked up.
-
-    Returns:
-        (corrected text, whether any word changed).
-    """
-    parsed = parse_plain(text)
-    looked: dict[str, str | None] = {}
-
-    def best_for(word: str) -> str | None:
-        if word in looked:
-            return looked[word]
-        if len(looked) >= FUZZY_MAX_WORDS or (
-            deadline is not None and time.perf_counter() > deadline
-        ):
-            return None
-        df = vocab.spell_df(word)
-        if max_df is not None and df > max_df:
-            looked[word] = None
-            return None
-        # One edit more than matching tolerates: a query that found nothing is
-        # where a reader most needs the suggestion ("europeex" -> "europe").
-        maxdist = min(2, max_typos(word) + 1) if len(word) >= 4 else 1
-        best: tuple[str, int] | None = None
-        for cand, cdf in vocab.fuzzy(word, maxdist, 8):
-            if cdf > max(df * 10, min_df - 1) and (best is None or cdf > best[1]):
-                best = (cand, cdf)
-        looked[word] = best[0] if best else None
-        return looked[word]
-
-    def fix_token(m: re.Match[str]) -> str:
-        token = m.group(0)
-        words = spell_words(token)
-        if len(words) != 1 or len(words[0]) < 3:
-            return token
-        return best_for(words[0]) or token
-
-    clauses = [
-        [replace(u, text=_TOKEN_RE.sub(fix_token, u.text)) for u in clause]
-        for clause in parsed.clauses
-    ]
-    if clauses == parsed.clauses:
-        return text, False
-    return ParsedQuery(clauses, parsed.excluded).show(), True

@@ -2,10 +2,10 @@
 
 Whoosh's ``more_like_this`` costs 300–600 ms (WHOOSH-NOTES). Here a document's
 words are weighted by tf-idf, the dozen best are scored over the body and title
-from the in-memory term scores (``search.postings``), and each tag shared with
+from the in-memory term scores (``search.scoring.postings``), and each tag shared with
 another document adds a fixed share. The engine caches the answer per index
 generation. The same key words serve the pseudo-relevance feedback of long
-questions (``search.searching``).
+questions (``search.engine.run``).
 """
 
 from __future__ import annotations
@@ -17,19 +17,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from search import schema
-from search.facets import FacetIndex, bitmask, docnums
-from search.highlight import Highlighter
-from search.hits import make_hit
+from search.engine.facets import FacetIndex
+from search.engine.highlight import Highlighter
+from search.engine.hits import make_hit
 from search.models import Hit
-from search.postings import TermScores, union
-from search.query import analyze
+from search.query.analysis import analyze
+from search.scoring.bitsets import docnums, ranked_within
+from search.scoring.postings import TermScores, union
 
 #: Key words taken from a document.
 KEY_TERMS = 12
 #: Words of the body analysed at most (the start of an article says what it is about).
 MAX_WORDS = 1500
-#: Weight of a shared tag relative to the best key word.
-TAG_WEIGHT = 1.5
 #: Weight of a key word in the title field relative to the body.
 TITLE_WEIGHT = 0.5
 
@@ -90,15 +89,11 @@ def related_hits(
     ]
     scores = dict(union(parts).scores)
     bonus = TAG_SHARE * max(scores.values(), default=1.0)
-    table = facets.tables["tags"]
+    table = facets.tables[schema.FACET_TAGS]
     for tag in stored.get(schema.TAGS) or ():
         for d in docnums(table.filter_bits([tag])):
             scores[d] = scores.get(d, 0.0) + bonus
     scores.pop(docnum, None)
-    mask = bitmask(allowed, facets.size)
-    best = heapq.nlargest(
-        limit,
-        ((s, d) for d, s in scores.items() if mask[d >> 3] >> (d & 7) & 1),
-    )
+    best = heapq.nlargest(limit, ranked_within(scores, allowed))
     opening = Highlighter(())
     return [make_hit(searcher.stored_fields(d), s, opening, 1) for s, d in best]

@@ -1,44 +1,16 @@
-"""A reader's words -> Whoosh queries.
-
-Plain mode (the default) accepts any text: words, ``"exact phrases"``, ``-excluded``
-words, ``OR`` between words, and the fields ``title:``, ``author:`` and ``tag:``;
-everything else is taken literally. ``parse_plain`` turns the text into clauses and
-``build_plain`` turns the clauses into term specs (scored in memory by
-``search.evaluate``), expanding words with typo
-corrections and the last word with its completions (search as you type) from the
-vocabulary of the unstemmed ``spell`` field.
-
-Raw mode (``parse_raw``) hands the text to Whoosh's own query language and turns its
-syntax errors into ``QueryError`` with the position.
-"""
+"""Parsed plain queries -> term specs for the in-memory scorer, with typo fixes and
+completions from the index's vocabulary (``search.engine.matching`` scores them)."""
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Protocol
-
-from whoosh import query as wq
-from whoosh.qparser import MultifieldParser
-from whoosh.qparser.common import QueryParserError
+from typing import Protocol
 
 from search import schema
-from search.errors import QueryError
+from search.query.analysis import analyze, max_typos, spell_words, stem_of
+from search.query.plain import FIELD_ALIASES, ParsedQuery, Unit
 
-#: Field prefixes a reader may type in plain mode -> the index fields searched.
-FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "title": (schema.TITLE,),
-    "author": (schema.AUTHORS,),
-    "authors": (schema.AUTHORS,),
-    "by": (schema.AUTHORS,),
-    "tag": (schema.TAGS,),
-    "tags": (schema.TAGS,),
-}
-#: Fields an exact phrase is looked for in (all searched fields keep positions).
-PHRASE_FIELDS: tuple[str, ...] = tuple(schema.SEARCH_FIELDS)
 #: Boost factor of a typo correction relative to the word as typed.
 FUZZY_FACTOR = 0.25
 #: Boost factor of a completion of the last word relative to the word itself.
@@ -77,145 +49,7 @@ VERBOSE_STOP_WORDS = frozenset(
 #: A query with at least this many words is treated as a natural-language question.
 VERBOSE_MIN_WORDS = 5
 
-_TOKEN_RE = re.compile(schema.TOKEN_PATTERN)
-_PLAIN_RE = re.compile(
-    r"""
-    (?P<neg>-)?
-    (?:(?P<field>[A-Za-z]+):)?
-    (?:
-        "(?P<phrase>[^"]*)(?:"|$)
-      | (?P<word>[^\s"]+)
-    )
-    """,
-    re.VERBOSE,
-)
 
-
-def max_typos(word: str) -> int:
-    """Typos tolerated in a word: 1 from 5 letters, 2 from 9."""
-    n = len(word)
-    if n >= 9:
-        return 2
-    if n >= 5:
-        return 1
-    return 0
-
-
-# --- analysis ----------------------------------------------------------------------
-_TEXT_ANALYZER = schema.text_analyzer()
-_SPELL_ANALYZER = schema.spell_analyzer()
-
-
-def analyze(text: str) -> list[str]:
-    """Index terms of ``text`` in the ranked fields (folded, no stop words, stems)."""
-    return [t.text for t in _TEXT_ANALYZER(text)]
-
-
-def spell_words(text: str) -> list[str]:
-    """Terms of ``text`` in the ``spell`` field (lowercased, accent-folded)."""
-    return [t.text for t in _SPELL_ANALYZER(text)]
-
-
-@lru_cache(maxsize=200_000)
-def stem_of(word: str) -> str:
-    """The ranked-field term of one word ('' for a stop word)."""
-    terms = analyze(word)
-    return terms[0] if terms else ""
-
-
-# --- plain syntax ------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """One thing a reader typed: a word or a quoted phrase, maybe in one field."""
-
-    text: str
-    phrase: bool = False
-    field: str | None = None  # key of FIELD_ALIASES
-
-    def show(self) -> str:
-        """The unit written back in plain syntax."""
-        body = f'"{self.text}"' if self.phrase else self.text
-        return f"{self.field}:{body}" if self.field else body
-
-
-@dataclass(slots=True)
-class ParsedQuery:
-    """Clauses of a plain query: each clause is units OR-ed together."""
-
-    clauses: list[list[Unit]] = field(default_factory=list)
-    excluded: list[Unit] = field(default_factory=list)
-    #: The last word is still being typed (no space or punctuation after it).
-    prefix_last: bool = False
-
-    def show(self) -> str:
-        """The query written back in plain syntax (the response's ``parsed``)."""
-        parts = [" OR ".join(u.show() for u in c) for c in self.clauses]
-        parts += ["-" + u.show() for u in self.excluded]
-        return " ".join(parts)
-
-
-def parse_plain(text: str) -> ParsedQuery:
-    """Split a reader's text into clauses. Never raises.
-
-    ``OR`` (upper case, between two units) joins them into one clause; every other
-    clause is required. A leading ``-`` excludes a unit. A field prefix that is not
-    ``title``, ``author`` or ``tag`` is kept as part of the word; a known field
-    prefix with nothing after it (``tag:`` while typing) is ignored.
-
-    Args:
-        text: Anything.
-
-    Returns:
-        The parsed query.
-    """
-    parsed = ParsedQuery()
-    pending_or = False
-    for m in _PLAIN_RE.finditer(text):
-        neg = bool(m.group("neg"))
-        fname = m.group("field")
-        phrase = m.group("phrase")
-        word = m.group("word")
-        if word is not None and fname is None and _is_bare_field(word):
-            continue  # "tag:" with nothing after it yet: nothing to search
-        if fname is not None and fname.lower() not in FIELD_ALIASES:
-            # not a field we know: keep the whole thing as literal text
-            raw = m.group(0)[1:] if neg else m.group(0)
-            phrase, word, fname = None, raw.replace('"', " "), None
-        key = fname.lower() if fname else None
-        if phrase is not None:
-            if not _TOKEN_RE.search(phrase):
-                continue
-            unit = Unit(" ".join(phrase.split()), phrase=True, field=key)
-        else:
-            assert word is not None
-            if word == "OR" and not neg and key is None:
-                pending_or = bool(parsed.clauses)
-                continue
-            if not _TOKEN_RE.search(word):
-                continue
-            unit = Unit(word, field=key)
-        if neg:
-            parsed.excluded.append(unit)
-            pending_or = False
-            continue
-        if pending_or and parsed.clauses:
-            parsed.clauses[-1].append(unit)
-        else:
-            parsed.clauses.append([unit])
-        pending_or = False
-    stripped = text.rstrip()
-    if parsed.clauses and stripped == text and text and _TOKEN_RE.match(text[-1]):
-        last = parsed.clauses[-1][-1]
-        parsed.prefix_last = not last.phrase and text.endswith(last.text)
-    return parsed
-
-
-def _is_bare_field(word: str) -> bool:
-    """Whether ``word`` is a known field prefix with nothing after it (``tag:``)."""
-    return word.endswith(":") and word[:-1].lower() in FIELD_ALIASES
-
-
-# --- building Whoosh queries -------------------------------------------------------
 class Vocabulary(Protocol):
     """What query building needs to know about the index's words."""
 
@@ -388,59 +222,3 @@ def build_plain(
         if made is not None:
             built.excluded_specs.append(made)
     return built
-
-
-# --- raw mode ----------------------------------------------------------------------
-def _walk(q: Any) -> Iterable[Any]:
-    yield q
-    if hasattr(q, "children"):
-        for child in q.children():
-            yield from _walk(child)
-
-
-def parse_raw(text: str, whoosh_schema: Any) -> Any:
-    """Parse Whoosh's query language over the search fields.
-
-    Args:
-        text: The query.
-        whoosh_schema: The index's schema.
-
-    Returns:
-        The Whoosh query (``None`` for an empty query).
-
-    Raises:
-        QueryError: A syntax error, with ``position`` when known.
-    """
-    if not text.strip():
-        return None
-    parser = MultifieldParser(
-        list(schema.SEARCH_FIELDS), whoosh_schema, fieldboosts=schema.SEARCH_FIELDS
-    )
-    try:
-        q = parser.parse(text)
-    except (QueryParserError, ValueError, TypeError, OverflowError) as exc:
-        # Whoosh reports some errors by raising while converting a term (dates)
-        raise QueryError(f"query syntax error: {exc}", param="q") from exc
-    for node in _walk(q):
-        error = getattr(node, "error", None)
-        if error:
-            pos = getattr(node, "startchar", None)
-            where = f" at position {pos}" if pos is not None else ""
-            raise QueryError(
-                f"query syntax error{where}: {error}", param="q", position=pos
-            )
-    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-        return None
-    return q
-
-
-def query_terms(q: Any) -> set[str]:
-    """Text terms of the searched fields in a Whoosh query (for highlighting)."""
-    out: set[str] = set()
-    try:
-        for fname, text in q.iter_all_terms():
-            if fname in schema.SEARCH_FIELDS and isinstance(text, str):
-                out.add(text)
-    except (TypeError, AttributeError):
-        pass
-    return out

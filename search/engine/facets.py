@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -21,40 +21,13 @@ from whoosh.util.times import datetime_to_long
 
 from search import schema
 from search.models import Facet, FacetValue
+from search.scoring.bitsets import bitset, docnums
 
-_BIT = bytes(1 << i for i in range(8))
 #: 1970-01-01 in Whoosh's DATETIME encoding (microseconds since ``datetime.min``).
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
 
 #: Facets listed newest value first rather than by count.
-CHRONOLOGICAL = frozenset({"year", "month"})
-
-
-def bitset(docnums: Iterable[int], size: int) -> int:
-    """A bitset with the bits of ``docnums`` set (each below ``size``)."""
-    buf = bytearray((size + 7) >> 3)
-    bit = _BIT
-    for d in docnums:
-        buf[d >> 3] |= bit[d & 7]
-    return int.from_bytes(buf, "little")
-
-
-def bitmask(bits: int, size: int) -> bytes:
-    """The bitset as bytes for fast tests: ``mask[d >> 3] >> (d & 7) & 1``."""
-    return bits.to_bytes((size + 7) >> 3 or 1, "little")
-
-
-def docnums(bits: int) -> list[int]:
-    """Document numbers of the set bits, ascending."""
-    out: list[int] = []
-    data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
-    for i, byte in enumerate(data):
-        if byte:
-            base = i << 3
-            for j in range(8):
-                if byte >> j & 1:
-                    out.append(base + j)
-    return out
+CHRONOLOGICAL = schema.CHRONOLOGICAL_FACETS
 
 
 @dataclass(slots=True)
@@ -146,7 +119,7 @@ class FacetIndex:
         self.published: list[int | None] = [None] * self.size
         dated: list[tuple[int, int]] = []
         has_date = 0
-        for bits in self.tables["year"].bits:
+        for bits in self.tables[schema.FACET_YEAR].bits:
             has_date |= bits
         if has_date and reader.has_column(schema.PUBLISHED):
             col = reader.column_reader(schema.PUBLISHED, translate=False)

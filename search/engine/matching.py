@@ -1,4 +1,4 @@
-"""Evaluating a plain query's term specs with the in-memory postings of ``postings``.
+"""Matching: a plain query's term specs evaluated over the in-memory postings.
 
 A word is the union of its terms (the word, its typo fixes and completions, each
 with its factor), a unit the intersection of its words, a clause the union of its
@@ -11,18 +11,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from itertools import accumulate
-from pickle import loads
+from dataclasses import dataclass, field
 from typing import Any
 
-from search.facets import bitset
-from search.postings import EMPTY, Scored, TermScores, intersection, restrict, union
-from search.query import BuiltQuery, PhraseSpec, UnitSpec, WordSpec
+from search.query.build import BuiltQuery, PhraseSpec, UnitSpec, WordSpec
+from search.scoring.bitsets import bitset
+from search.scoring.postings import (
+    EMPTY,
+    Scored,
+    TermScores,
+    intersection,
+    restrict,
+    union,
+)
+from search.store.blocks import term_positions
 
 #: Best-scored phrase candidates checked first (the rest only within the budget).
 PHRASE_FIRST = 300
 #: Seconds spent checking phrase candidates at most.
 PHRASE_BUDGET = 0.2
+
+
+@dataclass(slots=True)
+class Matched:
+    """What a query matched: every document with its score, each required
+    clause's matches (for the fallback when not all of them match), and the
+    documents an excluded word removes."""
+
+    found: Scored
+    parts: list[Scored] = field(default_factory=list)
+    excluded: int = 0
 
 
 class Evaluator:
@@ -113,6 +131,17 @@ class Evaluator:
             out.append(self.clause(units))
         return out
 
+    def match(self, built: BuiltQuery) -> Matched:
+        """Every document matching the query: all clauses required, or any of
+        them for a long question (``built.verbose``)."""
+        parts = self.clauses(built)
+        excluded = self.excluded_bits(built) if built.excluded_specs else 0
+        if not parts:
+            return Matched(EMPTY, parts, excluded)
+        if built.verbose:
+            return Matched(union([(p, 1.0) for p in parts]), parts, excluded)
+        return Matched(intersection(parts), parts, excluded)
+
     def excluded_bits(self, built: BuiltQuery) -> int:
         """Documents matching any excluded unit."""
         bits = 0
@@ -166,7 +195,7 @@ def _phrase_in_field(
         wanted = docs if starts is None else sorted(starts)
         if not wanted:
             return []
-        positions = _term_positions(reader, fieldname, btext, wanted, stop)
+        positions = term_positions(reader, fieldname, btext, wanted, stop)
         nxt: dict[int, set[int]] = {}
         if starts is None:
             for d, poslist in positions.items():
@@ -179,62 +208,3 @@ def _phrase_in_field(
                     nxt[d] = kept
         starts = nxt
     return sorted(starts or ())
-
-
-def _term_positions(
-    reader: Any,
-    fieldname: str,
-    btext: bytes,
-    docs: Sequence[int],
-    stop: float | None = None,
-) -> dict[int, list[int]]:
-    """Positions of a term in each of ``docs`` (ascending) that contains it.
-
-    Walks the posting blocks once, decompressing only those holding one of
-    ``docs`` (Whoosh's ``skip_to`` does the same, but a matcher per chunk of
-    candidates decompressed the same blocks again for every chunk).
-    """
-    m = reader.postings(fieldname, btext)
-    leaf = getattr(m, "child", m)  # unwrap the matcher that hides deleted docs
-    decode = m.format.decode_positions if hasattr(m, "format") else None
-    out: dict[int, list[int]] = {}
-    if (
-        not (hasattr(leaf, "_read_values") and hasattr(leaf, "_maxid"))
-        or decode is None
-    ):
-        for d in docs:  # any other matcher: the public way
-            if not m.is_active():
-                break
-            if m.id() < d:
-                m.skip_to(d)
-                if not m.is_active():
-                    break
-            if m.id() == d:
-                out[d] = list(m.value_as("positions"))
-        return out
-    i, n = 0, len(docs)
-    while i < n and not leaf._atend and leaf._blocklength:
-        maxid = leaf._maxid
-        if docs[i] <= maxid:
-            if stop is not None and time.perf_counter() > stop:
-                break
-            leaf._read_ids()
-            leaf._read_values()
-            where = {d: k for k, d in enumerate(leaf._ids)}
-            values = leaf._values
-            while i < n and docs[i] <= maxid:
-                k = where.get(docs[i])
-                if k is not None:
-                    out[docs[i]] = _decode_positions(values[k], decode)
-                i += 1
-        leaf._next_block()
-    return out
-
-
-def _decode_positions(value: bytes, decode: Any) -> list[int]:
-    """Positions of a ``Positions``-format posting value (Whoosh 2.7's encoding:
-    a 4-byte count, then the pickled position deltas without the final STOP)."""
-    try:
-        return list(accumulate(loads(value[4:] + b".")))
-    except Exception:  # not the encoding assumed: Whoosh's own decoder
-        return list(decode(value))

@@ -1,8 +1,9 @@
 """Falcon resources of ``/documents/{id}``: read, related posts, and the CMS write hook.
 
 Document ids may be URLs. Clients percent-encode them as one path segment
-(``/documents/https%3A%2F%2Fexample.org%2Fa``); ``search.middleware.RawPathMiddleware``
-routes on the still-encoded path and ``decode_id`` decodes the segment here.
+(``/documents/https%3A%2F%2Fexample.org%2Fa``);
+``search.web.middleware.RawPathMiddleware`` routes on the still-encoded path and
+``decode_id`` decodes the segment here.
 
 An HTML body of ``PUT`` is turned into a fielded document by the indexer's extractor
 run as a subprocess (the search package never imports the indexer or bs4).
@@ -21,29 +22,19 @@ import falcon
 
 from search import schema
 from search.config import Config
-from search.errors import InvalidDocumentError, SearchError
-from search.resources import (
-    DEFAULT_RELATED_LIMIT,
-    MAX_RELATED_LIMIT,
-    Engine,
-    date_param,
-    int_param,
-    set_cache,
+from search.errors import (
+    ExtractionError,
+    ExtractorUnavailableError,
+    InvalidDocumentError,
 )
+from search.web.params import date_param, int_param, set_cache
+from search.web.resources import DEFAULT_RELATED_LIMIT, MAX_RELATED_LIMIT, Engine
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 JSON_TYPES = frozenset({"application/json"})
 #: ``source`` of documents written through the API (unless the body names one); it
 #: lies under no folder, so ``analysis-search index --prune`` never removes them.
 API_SOURCE = "api"
-
-
-class ExtractionError(InvalidDocumentError):
-    """The extractor could not make a document of an HTML body: an HTTP 422."""
-
-
-class ExtractorUnavailableError(SearchError):
-    """The extract command cannot be run at all (misconfigured): an HTTP 503."""
 
 
 def decode_id(req: falcon.Request, segment: str) -> str:

@@ -1,39 +1,20 @@
-"""Whoosh write helpers shared by the indexer and the service: open/create, safe writer.
-
-A leaf module: it imports only whoosh, the standard library and ``search.schema``, so
-the indexer may use it without pulling in the service.
-"""
+"""The one write path of an index, for the indexer and the service: open or create
+the index, and a writer that commits or cancels and always releases the lock."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from whoosh import index
-from whoosh.index import Index
+from whoosh.index import Index, LockError
 
 from search import schema
-
-
-def read_schema_version(index_dir: str | os.PathLike[str]) -> int | None:
-    """The schema version recorded in an index folder's ``schema.VERSION_FILE``.
-
-    Args:
-        index_dir: The index folder.
-
-    Returns:
-        The version, or None when the file is missing or unreadable.
-    """
-    try:
-        data = json.loads((Path(index_dir) / schema.VERSION_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    version = data.get("schema_version") if isinstance(data, dict) else None
-    return version if isinstance(version, int) else None
+from search.store.errors import IndexLockedError
 
 
 def write_schema_version(index_dir: str | os.PathLike[str]) -> None:
@@ -52,7 +33,7 @@ def open_or_create(index_dir: str | os.PathLike[str]) -> Index:
     A new index gets ``schema.ArticleSchema()`` and a ``schema.VERSION_FILE``
     (written before the index, so a folder holding an index always names its
     version). An existing index is opened as it is: checking its version is the
-    caller's job (``read_schema_version``).
+    caller's job (``search.store.index.check_schema``).
 
     Args:
         index_dir: The index folder.
@@ -73,7 +54,11 @@ def open_or_create(index_dir: str | os.PathLike[str]) -> Index:
 
 @contextmanager
 def committing_writer(
-    ix: Index, timeout: float = 0.0, **writer_kwargs: Any
+    ix: Index,
+    timeout: float = 0.0,
+    *,
+    changed: Callable[[], bool] | None = None,
+    **writer_kwargs: Any,
 ) -> Iterator[Any]:
     """A Whoosh writer that commits when the block succeeds and always unlocks.
 
@@ -85,18 +70,28 @@ def committing_writer(
     Args:
         ix: The index.
         timeout: Seconds to wait for the write lock (0: fail at once).
+        changed: Asked when the block ends normally; when it answers False the
+            writer is cancelled instead of committed, so a run that changed
+            nothing keeps the index generation as it was (None: always commit).
         **writer_kwargs: Passed to ``ix.writer`` (``limitmb``, ``procs``, ...).
 
     Yields:
         The writer.
 
     Raises:
-        whoosh.index.LockError: Another writer holds the lock (not wrapped here).
+        IndexLockedError: Another writer holds the lock.
     """
-    writer = ix.writer(timeout=timeout, **writer_kwargs)
+    try:
+        writer = ix.writer(timeout=timeout, **writer_kwargs)
+    except LockError:
+        folder = getattr(ix.storage, "folder", None) or "the index"
+        raise IndexLockedError(str(folder)) from None
     try:
         yield writer
-        writer.commit()
+        if changed is None or changed():
+            writer.commit()
+        else:
+            writer.cancel()
     except BaseException:
         abandon(writer)
         raise

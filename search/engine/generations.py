@@ -1,0 +1,114 @@
+"""The generations the engine has seen: their shared state, built once each, and the
+background threads that read a new generation's common terms, words and titles."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from search import schema
+from search.engine.generation import Generation
+from search.engine.searchers import weighting
+from search.engine.suggest import TitleIndex
+from search.scoring.postings import SegmentCache
+from search.store.blocks import segment_key
+
+logger = logging.getLogger(__name__)
+
+#: Generations kept besides the newest (threads may still be answering from them).
+KEEP_OLDER = 2
+
+
+class Generations:
+    """Per-generation state of one index, shared by every thread."""
+
+    def __init__(self, ix: Any) -> None:
+        """Track generations of the open index ``ix``."""
+        self._ix = ix
+        self._gens: dict[int, Generation] = {}
+        self._lock = threading.Lock()
+        #: Raw postings per segment: they outlive generations (segments don't change).
+        self.segments = SegmentCache()
+        self._warmer: threading.Thread | None = None
+        self._title_builder: threading.Thread | None = None
+
+    def of(self, searcher: Any) -> Generation:
+        """The state of the searcher's generation (built on first use)."""
+        gen = searcher.reader().generation()
+        state = self._gens.get(gen)
+        if state is None:
+            with self._lock:
+                state = self._gens.get(gen)
+                if state is None:
+                    state = self._add(gen, searcher)
+        return state
+
+    def _add(self, gen: int, searcher: Any) -> Generation:
+        state = Generation(gen, searcher, self.segments)
+        if self._gens:
+            state.previous_vocab = self._gens[max(self._gens)].newest_vocab
+        for old in sorted(self._gens)[:-KEEP_OLDER]:
+            del self._gens[old]
+        self._gens[gen] = state
+        self.segments.forget(_segment_keys(searcher))
+        self._start_warming()
+        return state
+
+    def titles(self, state: Generation, searcher: Any) -> TitleIndex | None:
+        """The generation's titles for suggestions; an older generation's while a
+        new one's are built in the background."""
+        if state.titles is not None:
+            return state.titles
+        with self._lock:
+            older = [g for g in self._gens.values() if g.titles is not None]
+        if not older:
+            with state.lock:
+                if state.titles is None:
+                    state.titles = TitleIndex(searcher.reader())
+            return state.titles
+        with self._lock:
+            if self._title_builder is None or not self._title_builder.is_alive():
+                self._title_builder = threading.Thread(
+                    target=self._build_titles, args=(state,), daemon=True
+                )
+                self._title_builder.start()
+        return max(older, key=lambda g: g.generation).titles
+
+    def _build_titles(self, state: Generation) -> None:
+        try:
+            with self._ix.searcher() as searcher:
+                if searcher.reader().generation() == state.generation:
+                    state.titles = TitleIndex(searcher.reader())
+        except Exception:  # a background thread: log it, suggest keeps old titles
+            logger.exception("building the title suggestions failed")
+
+    def _start_warming(self) -> None:
+        """Read the postings of new segments' common terms in the background."""
+        if self._warmer is not None and self._warmer.is_alive():
+            return
+        self._warmer = threading.Thread(target=self._warm, daemon=True)
+        self._warmer.start()
+
+    def _warm(self) -> None:
+        try:
+            with self._ix.searcher(weighting=weighting()) as searcher:
+                self.segments.warm(searcher, (schema.BODY, schema.TITLE))
+                state = self._gens.get(searcher.reader().generation())
+                if state is not None:
+                    state.build_vocab(searcher.reader())
+                    if state.titles is None:
+                        titles = TitleIndex(searcher.reader())
+                        with state.lock:
+                            state.titles = state.titles or titles
+        except Exception:  # a background thread: log it, queries read lazily
+            logger.exception("reading ahead the common terms failed")
+
+
+def _segment_keys(searcher: Any) -> set[str]:
+    keys = set()
+    for sub, _ in searcher.leaf_searchers():
+        key = segment_key(sub.reader())
+        if key is not None:
+            keys.add(key)
+    return keys

@@ -1,0 +1,20 @@
+"""Errors of the store layer, raised by both the service and the indexer."""
+
+from __future__ import annotations
+
+from search.errors import IndexUnavailableError
+
+
+class IndexLockedError(IndexUnavailableError):
+    """Another writer (an indexer run or the service) holds the index's write lock.
+
+    Attributes:
+        index_dir: The index folder.
+    """
+
+    def __init__(self, index_dir: str) -> None:
+        super().__init__(
+            f"index is locked: another indexer or the service is writing to "
+            f"{index_dir}; retry shortly"
+        )
+        self.index_dir = index_dir
