@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 from bs4.element import NavigableString
 
 from indexer import bylines
@@ -14,9 +14,8 @@ from indexer.pagecontext import (
     headline_element,
     is_site_segment,
     site_names,
-    text_before,
-    text_pieces,
 )
+from indexer.pagetext import text_before, text_pieces
 from indexer.structured import itemprop_value, texts
 
 META_AUTHOR = tuple(
@@ -29,7 +28,7 @@ META_AUTHOR = tuple(
 _META_AUTHOR_LIKE = re.compile(r"[:._]author(?:_?name)?$|^author_?name$")
 
 
-def extract_authors(soup: BeautifulSoup, ctx: PageContext) -> tuple[str, ...]:
+def extract_authors(ctx: PageContext) -> tuple[str, ...]:
     """Author names, cleaned, split and deduplicated.
 
     Fallback order: site ``authors`` selectors; JSON-LD ``author`` of the article
@@ -49,7 +48,6 @@ def extract_authors(soup: BeautifulSoup, ctx: PageContext) -> tuple[str, ...]:
     Returns:
         The names (possibly empty).
     """
-    del soup
     for raw in ctx.select_texts(ctx.site.authors):
         names = bylines.split_names(raw)
         if names:

@@ -37,18 +37,20 @@ lengths of every element) and one pass over the container to write the text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
 
+from indexer.bodytext import (
+    INLINE_TAGS,
+    ElementStats,
+    render,
+)
 from indexer.boilerplate import (
     BOILERPLATE_ROLES,
     BOX,
     NOT_BOX,
     WEAK_BOX,
-    ends_article,
-    is_boilerplate_line,
     names_kind,
 )
 from indexer.siteconfig import EMPTY, SiteConfig
@@ -68,15 +70,6 @@ _NON_TEXT_TAGS = frozenset(
      "math", "canvas", "video", "audio", "head", "title", "meta", "link", "select",
      "option", "textarea", "input"}
 )  # fmt: skip
-#: Inline elements: their text belongs to the enclosing block.
-INLINE_TAGS = frozenset(
-    {
-        "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data",
-        "del", "dfn", "em", "font", "i", "img", "ins", "kbd", "label", "mark", "q",
-        "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time",
-        "tt", "u", "var", "wbr", "nobr", "ruby", "rt", "rp",
-    }
-)  # fmt: skip
 #: Form elements: boxes unless they hold the prose (ASP.NET pages are one form).
 _FORM_TAGS = frozenset({"form", "fieldset"})
 #: Elements that may wrap the whole page: never dropped for their class names.
@@ -95,18 +88,11 @@ MIN_SEMANTIC_PROSE = 1500
 #: found that way is taken instead.
 LENIENT_BELOW = 1500
 LENIENT_GAIN = 2.0
-#: An ``<article>`` inside the container holding less than this share of its prose,
-#: and less than ``MAX_TEASER_PROSE`` characters, is a teaser card (longer ones are
-#: the posts of a forum thread or the sections of a long page).
-NESTED_ARTICLE_SHARE = 0.25
-MAX_TEASER_PROSE = 300
 #: Lead paragraphs before the container: up to this many levels up, with at least
 #: this much prose, which must be this share of their text.
 LEAD_LEVELS = 2
 MIN_LEAD_PROSE = 80
 LEAD_PROSE_SHARE = 0.6
-#: Blocks whose link text exceeds this share of their text are link lists.
-MAX_LINK_DENSITY = 0.5
 
 #: A box named with both boilerplate and content words holding this much prose is
 #: the article's wrapper, not a box.
@@ -116,31 +102,7 @@ MIN_WEAK_BOX_PROSE = 500
 MIN_NESTED_ARTICLE_PROSE = 1000
 #: Deeper elements are ignored (pathological nesting).
 MAX_DEPTH = 400
-_WS = re.compile(r"\s+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-#: Subheadings that may open the page's tail ("Related stories").
-_SUBHEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
-_BLOCK_BREAK_TAGS = frozenset(
-    {"br", "hr", "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th"}
-)
-
-
-@dataclass(slots=True)
-class _Stats:
-    """Text measures of one element (characters, whitespace runs counted once)."""
-
-    text: int = 0  # all text below the element
-    link: int = 0  # text inside <a> below the element
-    own: int = 0  # text of the element's own inline content (its "paragraph")
-    own_link: int = 0
-    good: int = 0  # prose text below the element (see the module docstring)
-    own_good: int = 0  # the part of ``good`` that is the element's own paragraph
-    boiler: bool = False
-    headline: bool = False  # holds an <h1>, <main> or itemprop=articleBody
-    quote: bool = False  # is or holds a <blockquote> (quoted posts are link-dense)
-    boxed: int = 0  # text inside boilerplate boxes below the element
-    owner: _Stats | None = None  # the nearest enclosing boilerplate-named box
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -191,9 +153,9 @@ class _Analysis:
         #: Lenient: no boxes, hidden elements measured, only non-text tags skipped.
         self.lenient = lenient
         self.skip_tags = _NON_TEXT_TAGS if lenient else SKIP_TAGS
-        self.stats: dict[int, _Stats] = {}
+        self.stats: dict[int, ElementStats] = {}
         #: Every measured element with its stats, in document order.
-        self.candidates: list[tuple[Tag, _Stats]] = []
+        self.candidates: list[tuple[Tag, ElementStats]] = []
         #: Measured ``itemprop=articleBody``, ``<article>`` and ``<main>`` elements.
         self.bodies: list[Tag] = []
         self.articles: list[Tag] = []
@@ -203,11 +165,11 @@ class _Analysis:
         self,
         tag: Tag,
         in_link: bool = False,
-        owner: _Stats | None = None,
+        owner: ElementStats | None = None,
         depth: int = 0,
-    ) -> _Stats:
+    ) -> ElementStats:
         """Measure ``tag`` and its subtree; ``owner`` is the nearest enclosing box."""
-        st = _Stats(owner=owner)
+        st = ElementStats(owner=owner)
         self.stats[id(tag)] = st
         name = tag.name
         in_link = in_link or name == "a"
@@ -257,7 +219,7 @@ class _Analysis:
         self._classify(tag, st, kind)
         return st
 
-    def _classify(self, tag: Tag, st: _Stats, kind: int) -> None:
+    def _classify(self, tag: Tag, st: ElementStats, kind: int) -> None:
         """Note semantic containers and decide whether a named box is boilerplate."""
         name = tag.name
         attrs = tag.attrs
@@ -281,7 +243,7 @@ class _Analysis:
         if st.boiler:
             st.good = 0
 
-    def in_box(self, st: _Stats) -> bool:
+    def in_box(self, st: ElementStats) -> bool:
         """Whether an element lies inside a boilerplate box."""
         owner = st.owner
         while owner is not None:
@@ -291,7 +253,7 @@ class _Analysis:
         return False
 
 
-def _score(st: _Stats) -> float:
+def _score(st: ElementStats) -> float:
     return st.good - JUNK_WEIGHT * (st.text - st.good)
 
 
@@ -320,89 +282,6 @@ def _pick_semantic(
     ):
         return best
     return None
-
-
-class _Writer:
-    """Serialises a container's text as paragraphs, leaving boilerplate out."""
-
-    def __init__(self, analysis: _Analysis, container_good: int) -> None:
-        self.stats = analysis.stats
-        self.container_good = container_good
-        self.paragraphs: list[str] = []
-        self.parts: list[str] = []
-
-    def flush(self) -> None:
-        if not self.parts:
-            return
-        text = _WS.sub(" ", "".join(self.parts)).strip()
-        self.parts = []
-        if not text:
-            return
-        if is_boilerplate_line(text):
-            return
-        self.paragraphs.append(text)
-
-    def skip(self, tag: Tag) -> bool:
-        st = self.stats.get(id(tag))
-        if st is None:  # a skipped or hidden element
-            return True
-        if not st.text:
-            return True
-        if st.boiler:
-            return True
-        name = tag.name
-        if name == "h1":  # the headline: the title field, not the body
-            return True
-        if name == "article" and st.good < min(
-            NESTED_ARTICLE_SHARE * self.container_good, MAX_TEASER_PROSE
-        ):
-            return True  # a teaser card inside the container
-        return (
-            name not in INLINE_TAGS
-            and not st.quote
-            and st.link > MAX_LINK_DENSITY * st.text
-            and st.text < 1000
-        )
-
-    def write(self, tag: Tag) -> None:
-        for child in tag.contents:
-            if type(child) is NavigableString:
-                self.parts.append(child)
-                continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name
-            if name in INLINE_TAGS:
-                st = self.stats.get(id(child))
-                if st is not None and not st.boiler:
-                    self.write(child)
-                continue
-            if name in _SUBHEADINGS and _ends_article(child):
-                self.flush()
-                return  # "Related stories", "Comments": the rest is not the article
-            if name in _BLOCK_BREAK_TAGS or name not in INLINE_TAGS:
-                if self.skip(child):
-                    if name in ("br", "hr"):
-                        self.flush()
-                    continue
-                self.flush()
-                self.write(child)
-                self.flush()
-
-
-def _ends_article(heading: Tag) -> bool:
-    """Whether a subheading opens the page's tail (related posts, comments...)."""
-    return ends_article(heading.get_text(" ", strip=True))
-
-
-def _render(tags: list[Tag], analysis: _Analysis) -> str:
-    good = sum(analysis.stats[id(t)].good for t in tags if id(t) in analysis.stats)
-    writer = _Writer(analysis, good)
-    for tag in tags:
-        writer.flush()
-        writer.write(tag)
-    writer.flush()
-    return "\n\n".join(writer.paragraphs)
 
 
 def _outermost(tags: list[Tag]) -> list[Tag]:
@@ -453,7 +332,7 @@ def extract_body(soup: BeautifulSoup, *, site: SiteConfig = EMPTY) -> str:
         alt = _best_scored(lenient, root)
         if lenient.stats[id(alt)].good >= LENIENT_GAIN * max(good, 1):
             return _render_fresh([alt])
-    return _render(_with_lead(chosen, analysis, root), analysis)
+    return render(_with_lead(chosen, analysis, root), analysis.stats)
 
 
 def _with_lead(chosen: list[Tag], analysis: _Analysis, root: Tag) -> list[Tag]:
@@ -505,7 +384,7 @@ def _render_fresh(tags: list[Tag]) -> str:
     analysis = _Analysis()
     for tag in tags:
         analysis.measure(tag)
-    return _render(tags, analysis)
+    return render(tags, analysis.stats)
 
 
 def _choose_container(root: Tag, analysis: _Analysis) -> list[Tag]:

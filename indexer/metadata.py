@@ -171,7 +171,7 @@ def strip_site_name(title: str, site_names: list[str]) -> str:
     return title
 
 
-def extract_title(soup: BeautifulSoup, ctx: PageContext) -> str | None:
+def extract_title(ctx: PageContext) -> str | None:
     """The headline.
 
     Fallback order: site ``title`` selectors; an ``<h1>`` that agrees with the
@@ -187,7 +187,6 @@ def extract_title(soup: BeautifulSoup, ctx: PageContext) -> str | None:
     Returns:
         The headline, or None.
     """
-    del soup
     picked = ctx.select_texts(ctx.site.title)
     if picked:
         return picked[0]
@@ -300,7 +299,7 @@ def _dedupe(values: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def extract_tags(soup: BeautifulSoup, ctx: PageContext) -> tuple[str, ...]:
+def extract_tags(ctx: PageContext) -> tuple[str, ...]:
     """Tags shown on (or declared by) the page, deduplicated, in page order.
 
     Fallback order: site ``tags`` selectors; ``rel=tag`` links and links to tag pages
@@ -315,7 +314,6 @@ def extract_tags(soup: BeautifulSoup, ctx: PageContext) -> tuple[str, ...]:
     Returns:
         The tags (possibly empty).
     """
-    del soup
     picked = ctx.select_texts(ctx.site.tags)
     if picked:
         return _dedupe(_split_keywords(picked))
@@ -338,7 +336,7 @@ def extract_tags(soup: BeautifulSoup, ctx: PageContext) -> tuple[str, ...]:
     return ()
 
 
-def extract_section(soup: BeautifulSoup, ctx: PageContext) -> str | None:
+def extract_section(ctx: PageContext) -> str | None:
     """Section or category.
 
     Fallback order: site ``section`` selectors; JSON-LD ``articleSection``; microdata
@@ -351,7 +349,6 @@ def extract_section(soup: BeautifulSoup, ctx: PageContext) -> str | None:
     Returns:
         The section, or None.
     """
-    del soup
     picked = ctx.select_texts(ctx.site.section)
     if picked:
         return picked[0]
@@ -392,7 +389,7 @@ _HOME = re.compile(
 )
 
 
-def extract_description(soup: BeautifulSoup, ctx: PageContext) -> str | None:
+def extract_description(ctx: PageContext) -> str | None:
     """The page's own summary.
 
     Fallback order: meta ``description``, ``og:description``, ``twitter:description``,
@@ -405,7 +402,6 @@ def extract_description(soup: BeautifulSoup, ctx: PageContext) -> str | None:
     Returns:
         The description, or None.
     """
-    del soup
     value = ctx.first_meta(META_DESCRIPTION) or ctx.ld.first_text("description")
     return clean_text(value) or None
 
@@ -417,7 +413,7 @@ def _norm_lang(value: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def extract_language(soup: BeautifulSoup | None, ctx: PageContext) -> str | None:
+def extract_language(ctx: PageContext) -> str | None:
     """The page language as a lower-case ISO 639 code (``en``, ``de``...).
 
     Fallback order: ``<html lang>``; JSON-LD ``inLanguage``; meta
@@ -430,7 +426,6 @@ def extract_language(soup: BeautifulSoup | None, ctx: PageContext) -> str | None
     Returns:
         The code, or None.
     """
-    del soup
     for value in (
         ctx.html_lang,
         ctx.ld.first_text("inLanguage", pages=True),
@@ -442,7 +437,7 @@ def extract_language(soup: BeautifulSoup | None, ctx: PageContext) -> str | None
     return None
 
 
-def extract_canonical_url(soup: BeautifulSoup | None, ctx: PageContext) -> str | None:
+def extract_canonical_url(ctx: PageContext) -> str | None:
     """The page's declared canonical URL.
 
     Fallback order: ``<link rel=canonical>`` (resolved against the page URL);
@@ -455,13 +450,11 @@ def extract_canonical_url(soup: BeautifulSoup | None, ctx: PageContext) -> str |
     Returns:
         An absolute URL when resolvable, or None.
     """
-    del soup
     return canonical_url(ctx)
 
 
-def extract_site_name(soup: BeautifulSoup, ctx: PageContext) -> str | None:
+def extract_site_name(ctx: PageContext) -> str | None:
     """The publication's name: ``og:site_name``, JSON-LD ``publisher``, other meta."""
-    del soup
     value = ctx.meta.get("og:site_name") or []
     if value:
         return value[0]
@@ -483,14 +476,14 @@ def extract_metadata(
     """
     ctx = build_context(soup, site=site, url=url)
     return Metadata(
-        title=extract_title(soup, ctx),
-        authors=extract_authors(soup, ctx),
-        published=extract_published(soup, ctx),
-        updated=extract_updated(soup, ctx),
-        tags=extract_tags(soup, ctx),
-        section=extract_section(soup, ctx),
-        description=extract_description(soup, ctx),
-        language=extract_language(soup, ctx),
-        canonical_url=extract_canonical_url(soup, ctx),
-        site_name=extract_site_name(soup, ctx),
+        title=extract_title(ctx),
+        authors=extract_authors(ctx),
+        published=extract_published(ctx),
+        updated=extract_updated(ctx),
+        tags=extract_tags(ctx),
+        section=extract_section(ctx),
+        description=extract_description(ctx),
+        language=extract_language(ctx),
+        canonical_url=extract_canonical_url(ctx),
+        site_name=extract_site_name(ctx),
     )

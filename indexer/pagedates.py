@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
 from indexer.dates import date_from_url, find_date_in_text, parse_date
 from indexer.pagecontext import (
@@ -14,10 +14,8 @@ from indexer.pagecontext import (
     clean_text,
     headline_element,
     page_url,
-    text_after,
-    text_before,
-    text_pieces,
 )
+from indexer.pagetext import text_after, text_before, text_pieces
 from indexer.structured import itemprop_value, texts
 
 META_PUBLISHED = tuple(
@@ -50,7 +48,7 @@ def _first_date(values: list[str]) -> datetime | None:
     return None
 
 
-def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
+def extract_published(ctx: PageContext) -> datetime | None:
     """Publication time, timezone-aware (naive values taken as UTC).
 
     Fallback order: site ``published`` selectors; JSON-LD ``datePublished`` (article
@@ -74,7 +72,6 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
     Returns:
         The time, or None.
     """
-    del soup
     found = _first_date(ctx.select_texts(ctx.site.published))
     if found:
         return found
@@ -101,7 +98,7 @@ def extract_published(soup: BeautifulSoup, ctx: PageContext) -> datetime | None:
     found = _first_date(ctx.script_dates())
     if found:
         return found
-    return extract_updated(None, ctx) or _first_date_in_page(ctx, month_first)
+    return extract_updated(ctx) or _first_date_in_page(ctx, month_first)
 
 
 def _url_date(ctx: PageContext) -> datetime | None:
@@ -116,7 +113,7 @@ def _prefer_shown(found: datetime, ctx: PageContext, month_first: bool) -> datet
     url_date = _url_date(ctx)
     if url_date is not None and url_date.date() == found.date():
         return found  # the URL agrees
-    updated = extract_updated(None, ctx)
+    updated = extract_updated(ctx)
     differs = updated is not None and updated.date() != found.date()
     if not differs and found.utcoffset():
         return found  # nothing a shown date could be checked against
@@ -335,7 +332,7 @@ def _in_comments(tag: Tag) -> bool:
     return False
 
 
-def extract_updated(soup: BeautifulSoup | None, ctx: PageContext) -> datetime | None:
+def extract_updated(ctx: PageContext) -> datetime | None:
     """Last modification time, timezone-aware.
 
     Fallback order: JSON-LD ``dateModified`` (article then page nodes); microdata
@@ -349,7 +346,6 @@ def extract_updated(soup: BeautifulSoup | None, ctx: PageContext) -> datetime | 
     Returns:
         The time, or None.
     """
-    del soup
     found = _first_date(texts(ctx.ld.values("dateModified", pages=True)))
     if found:
         return found

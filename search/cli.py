@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from search import models
 from search.config import Config
-from search.errors import ConfigError, QueryError, SearchError, UsageError
+from search.errors import SearchError, UsageError
 
 COMMANDS = ("serve", "query")
 
@@ -104,16 +104,10 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
         return query(_query_parser().parse_args(list(argv[1:])), out)
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
-        return 2
-    except ConfigError as exc:
-        sys.stderr.write(f"analysis-search {argv[0]}: error: {exc}\n")
-        return 2
-    except QueryError as exc:
-        sys.stderr.write(f"analysis-search {argv[0]}: error: {exc.message}\n")
-        return 2
+        return exc.exit_code
     except SearchError as exc:
         sys.stderr.write(f"analysis-search {argv[0]}: error: {exc.message}\n")
-        return 1
+        return exc.exit_code
 
 
 def serve(args: argparse.Namespace) -> int:

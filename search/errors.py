@@ -4,7 +4,14 @@ from __future__ import annotations
 
 
 class SearchError(Exception):
-    """Base of every error the search package raises on purpose."""
+    """Base of every error the search package raises on purpose.
+
+    Attributes:
+        exit_code: The exit status of ``analysis-search serve``/``query`` when the
+            error ends the command (usage and input errors 2, the rest 1).
+    """
+
+    exit_code = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -18,6 +25,8 @@ class QueryError(SearchError):
         param: The parameter at fault (``q``, ``per_page``, ...), when known.
         position: Character offset in ``q`` of a syntax error, when known.
     """
+
+    exit_code = 2
 
     def __init__(
         self, message: str, *, param: str | None = None, position: int | None = None
@@ -65,6 +74,8 @@ class ExtractorUnavailableError(SearchError):
 
 class ConfigError(SearchError):
     """A setting has an invalid value; the message names the environment variable."""
+
+    exit_code = 2
 
 
 class UsageError(SearchError):

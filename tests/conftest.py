@@ -1,4 +1,8 @@
-"""Shared pytest fixtures: paths of the project's corpus and fixture data."""
+"""Shared pytest fixtures: the corpus paths, "an index of the examples", "a client".
+
+Read-side tests share indexes built once per session (treat them as read-only);
+tests that write build their own with ``index_builder`` in ``tmp_path``.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import falcon.testing
 import pytest
+from service_support import API_KEY, build_index, example_documents
 
-from search import schema
+from search.config import Config
 from search.engine import SearchEngine
-from search.store.writing import committing_writer, open_or_create
+from search.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
@@ -34,18 +40,6 @@ def load_search_docs() -> list[dict[str, Any]]:
     """The documents of ``tests/data/docs.jsonl``."""
     with SEARCH_DOCS.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def build_index(index_dir: Path, docs: Iterable[Mapping[str, Any]]) -> Path:
-    """Write ``docs`` into a new index in ``index_dir`` (the shared write helpers)."""
-    ix = open_or_create(index_dir)
-    try:
-        with committing_writer(ix, timeout=5.0) as writer:
-            for doc in docs:
-                writer.update_document(**schema.to_index_fields(doc))
-    finally:
-        ix.close()
-    return index_dir
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +78,20 @@ def writable_engine(
 def index_builder() -> Callable[[Path, Iterable[Mapping[str, Any]]], Path]:
     """``build_index(index_dir, docs)``: write fielded documents into a new index."""
     return build_index
+
+
+# --- the example articles ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def examples_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One read-only index of the example articles (``examples/content``)."""
+    index_dir = tmp_path_factory.mktemp("service-examples") / "index"
+    return build_index(index_dir, example_documents())
+
+
+@pytest.fixture(scope="module")
+def client(examples_index: Path) -> falcon.testing.TestClient:
+    """The app over the examples index, with the write key set (a fresh app, and so
+    fresh request metrics, per test module)."""
+    return falcon.testing.TestClient(
+        create_app(Config(index=examples_index, api_key=API_KEY))
+    )

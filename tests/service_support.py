@@ -2,7 +2,8 @@
 
 The example articles (``examples/content``) are turned into fielded documents by
 ``examples/render.py`` (what a perfect extractor outputs) and written with the shared
-``search.store.writing`` helpers, so the service tests do not depend on extraction quality.
+``search.store.writing`` helpers, so the service tests do not depend on extraction
+quality.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ import falcon.testing
 import pytest
 
 from search import schema
-from search.web.documents import document_path
 from search.store.writing import committing_writer, open_or_create
+from search.web.documents import document_path
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDER = ROOT / "examples" / "render.py"
@@ -192,17 +193,6 @@ def start_server(
     else:
         pytest.fail("the server never became healthy:\n" + "\n".join(problems))
     raise AssertionError("unreachable")
-
-
-_SHARED: dict[str, Path] = {}
-
-
-def shared_example_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One read-only index of the example articles per test session."""
-    if "examples" not in _SHARED:
-        path = tmp_path_factory.mktemp("service-examples") / "index"
-        _SHARED["examples"] = build_index(path, example_documents())
-    return _SHARED["examples"]
 
 
 def doc_path(doc_id: str, suffix: str = "") -> str:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from search.config import Config, env_name
 from search.web import openapi
 from search.web.app import API_ROUTES
-from search.config import Config, env_name
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -121,9 +121,17 @@ def _readme_command_lines() -> list[str]:
 
 
 @pytest.mark.parametrize("line", _readme_command_lines())
-def test_readme_commands_parse(line):
+def test_readme_commands_parse_with_the_values_shown(line):
     command, *args = shlex.split(line)[1:]
-    _cli_parsers()[command].parse_args(args)  # a usage error raises
+    parser = _cli_parsers()[command]
+    parsed = vars(parser.parse_args(args))  # a usage error raises
+    for option, value in zip(args, [*args[1:], ""], strict=True):
+        action = parser._option_string_actions.get(option)
+        if action is None or action.nargs == 0 or value.startswith("-"):
+            continue
+        got = parsed[action.dest]
+        shown = [str(v) for v in got] if isinstance(got, list) else [str(got)]
+        assert value in shown, f"{option} {value} parsed as {got!r}"
 
 
 def test_every_option_the_readme_names_exists():

@@ -18,7 +18,6 @@ from service_support import (
     ROOT,
     doc_path,
     example_documents,
-    shared_example_index,
     start_server,
     write_jsonl,
 )
@@ -30,10 +29,10 @@ TURKIYE = "https://meridian-review.example/energy/turkiye-black-sea-gas-pricing"
 
 
 @pytest.fixture(scope="module")
-def served_index(tmp_path_factory):
+def served_index(tmp_path_factory, examples_index):
     """A writable copy of the example index (the tests write into it)."""
     target = tmp_path_factory.mktemp("e2e") / "index"
-    shutil.copytree(shared_example_index(tmp_path_factory), target)
+    shutil.copytree(examples_index, target)
     return target
 
 

@@ -12,11 +12,11 @@ from whoosh.qparser import QueryParser
 import indexer.parse as parse_module
 from indexer import pipeline, workers
 from indexer.errors import ParseError, UsageError
-from search.store.errors import IndexLockedError
 from indexer.pipeline import IndexOptions
 from indexer.siteconfig import SiteConfig
 from indexer.sources import MAX_PAGE_BYTES, source_key
 from search import schema
+from search.store.errors import IndexLockedError
 from search.store.writing import open_or_create
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
+
 from indexer.errors import IndexerError
 from indexer.writer import open_writer
 from search import schema

@@ -8,7 +8,6 @@ import re
 import socket
 
 import pytest
-from service_support import shared_example_index
 
 from search.cli import main, plain_text
 
@@ -16,8 +15,8 @@ TURKIYE = "https://meridian-review.example/energy/turkiye-black-sea-gas-pricing"
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return shared_example_index(tmp_path_factory)
+def index_dir(examples_index):
+    return examples_index
 
 
 def run(argv):

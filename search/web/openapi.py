@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 description of the HTTP API, served at ``/openapi.json``.
 
-``tests/test_openapi.py`` validates real responses against these schemas, so the
-document stays true; response objects are closed (``additionalProperties: false``)
-so an undocumented field fails that test.
+``tests/test_search_web_openapi.py`` validates real responses against these schemas,
+so the document stays true; response objects are closed
+(``additionalProperties: false``) so an undocumented field fails that test.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from search.web.middleware import raw_request_path
 from search.web.metrics import MAX_ZERO_RESULT_QUERIES, Stats, percentile
+from search.web.middleware import raw_request_path
 
 
 @pytest.mark.parametrize(

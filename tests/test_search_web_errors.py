@@ -15,15 +15,14 @@ from service_support import (
     build_index,
     doc_path,
     make_doc,
-    shared_example_index,
 )
 from whoosh import index as whoosh_index
 
-from search.web.app import create_app
 from search.config import Config
 from search.engine import SearchEngine
 from search.errors import IndexUnavailableError
 from search.store.errors import IndexLockedError
+from search.web.app import create_app
 
 ALLOWED_KEYS = {"title", "description", "param", "position"}
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -46,14 +45,8 @@ def assert_canonical_error(result, status: int, param: str | None = None) -> dic
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return shared_example_index(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(index_dir):
-    config = Config(index=index_dir, api_key=API_KEY)
-    return falcon.testing.TestClient(create_app(config))
+def index_dir(examples_index):
+    return examples_index
 
 
 BAD_SEARCHES = [

@@ -15,9 +15,9 @@ from whoosh.filedb.compound import CompoundStorage
 from whoosh.query import Every
 
 from search import schema
-from search.store import storage
 from search.engine import SearchEngine
 from search.errors import IndexUnavailableError, SchemaMismatchError
+from search.store import storage
 from search.store.index import open_index
 
 

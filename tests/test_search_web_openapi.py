@@ -13,26 +13,13 @@ from service_support import (
     doc_path,
     example_documents,
     make_doc,
-    shared_example_index,
 )
 
-from search.web.app import API_ROUTES, create_app
 from search.config import Config
+from search.web.app import API_ROUTES, create_app
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 TURKIYE = "https://meridian-review.example/energy/turkiye-black-sea-gas-pricing"
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return shared_example_index(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(index_dir):
-    return falcon.testing.TestClient(
-        create_app(Config(index=index_dir, api_key=API_KEY))
-    )
 
 
 @pytest.fixture(scope="module")

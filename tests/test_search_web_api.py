@@ -15,11 +15,10 @@ from service_support import (
     doc_path,
     example_documents,
     make_doc,
-    shared_example_index,
 )
 
-from search.web.app import create_app
 from search.config import Config
+from search.web.app import create_app
 
 HIT_KEYS = {
     "id",
@@ -38,13 +37,8 @@ TURKIYE = "https://meridian-review.example/energy/turkiye-black-sea-gas-pricing"
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory):
-    return shared_example_index(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(index_dir):
-    return falcon.testing.TestClient(create_app(Config(index=index_dir)))
+def index_dir(examples_index):
+    return examples_index
 
 
 @pytest.fixture(scope="module")
