@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed-stamp
 INDEX  ?= var/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
+WORKERS ?= 0
+# 0: one worker process per core
 EVAL   := ../shared/eval
 
 .PHONY: run test lint fmt typecheck index serve eval bench bench-ranking clean install
@@ -26,7 +28,7 @@ index: $(STAMP)
 	$(BIN)/analysis-search index examples/articles --index $(INDEX) --prune
 
 serve: $(STAMP)
-	$(BIN)/analysis-search serve --index $(INDEX) --host $(HOST) --port $(PORT)
+	$(BIN)/analysis-search serve --index $(INDEX) --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -51,6 +53,9 @@ eval: $(STAMP)
 	fi
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench: installing Debian's wrk (the load generator)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
 	$(PY) -m benchmarks.run
 
 bench-ranking: $(STAMP)

@@ -1,8 +1,8 @@
 """The ``analysis-search`` command: sends each subcommand to the package that owns it.
 
-``index`` and ``extract`` belong to the indexer; ``serve`` and ``query`` to the search
-service. The two packages never import each other's heavy dependencies, so this
-dispatcher imports each side only when its subcommand is run.
+``index`` and ``extract`` belong to the indexer; ``serve``, ``query`` and ``snapshot``
+to the search service. The two packages never import each other's heavy
+dependencies, so this dispatcher imports each side only when its subcommand is run.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "extract": ("indexer.cli", "print the fielded document of each page as JSON"),
     "serve": ("search.cli", "serve the search API and page with waitress"),
     "query": ("search.cli", "run a search from the terminal"),
+    "snapshot": ("search.cli", "copy the last committed index generation to DEST"),
 }
 
 USAGE = "usage: analysis-search {" + ",".join(COMMANDS) + "} [options]\n"

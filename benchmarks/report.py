@@ -156,6 +156,36 @@ def figures(n: int, result: dict[str, Any]) -> list[dict[str, Any]]:
         )
     )
     out.append(_figure("server_peak_memory_mb", http["memory"]["peak_rss_mb"], "MB"))
+    workers = result.get("workers") or {}
+    for n in (1, 2):
+        w = workers.get(f"workers_{n}")
+        if not w:
+            continue
+        note = "wrk -c8, uncached, searches with facets"
+        out.append(
+            _figure(f"workers_{n}_rps", w["requests_per_second"], "req/s", note=note)
+        )
+        out.append(
+            _figure(
+                f"workers_{n}_cpu_ms_per_request",
+                w["server_cpu_ms_per_request"],
+                "ms",
+                note="supervisor and workers summed",
+            )
+        )
+        out.append(_figure(f"workers_{n}_p99_ms", w["latency_ms"].get("p99"), "ms"))
+        out.append(
+            _figure(
+                f"workers_{n}_pss_mb",
+                w["pss_mb"],
+                "MB",
+                note="summed PSS of the service",
+            )
+        )
+    if workers.get("scaling_2_over_1") is not None:
+        out.append(
+            _figure("workers_scaling_2_over_1", workers["scaling_2_over_1"], "x")
+        )
     return out
 
 

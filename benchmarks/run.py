@@ -14,7 +14,9 @@ For each size (default 1,000 and 10,000 pages) it
    then replays the last 200 requests three times at concurrency 8 (popular
    queries, answered from the cache); the
    server's peak memory is its ``VmHWM``,
-5. runs the same text queries through FTS5 at concurrency 1 and 8,
+5. measures uncached throughput at concurrency 8 with 1 and with 2 worker
+   processes (``benchmarks.workers``: Debian's ``wrk`` as the load generator),
+6. runs the same text queries through FTS5 at concurrency 1 and 8,
 
 then prints a table and writes every figure to a JSON file.
 
@@ -60,6 +62,7 @@ from benchmarks.queries import (
     build_mix,
     load_docs,
 )
+from benchmarks.workers import bench_workers, faceted_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "benchmarks" / "out"
@@ -395,6 +398,15 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     limit = 60.0 if args.quick else 240.0
     index_dir = Path(result["indexing"]["index_dir"])
     result["http"] = bench_queries(index_dir, mixes, work, limit)
+    print("  1 and 2 worker processes (wrk) ...", flush=True)
+    big = build_mix(docs, 500, seed=args.seed + 4, exclude=mix8)
+    result["workers"] = bench_workers(
+        index_dir,
+        faceted_paths(warm),
+        faceted_paths(big),
+        work,
+        seconds=10.0 if args.quick else 20.0,
+    )
     result["fts5"] = bench_fts5(jsonl, work, mixes, limit)
     result["figures"] = report.figures(n, result)
     return result

@@ -1,4 +1,4 @@
-"""``analysis-search serve`` and ``analysis-search query``: argv -> config -> run.
+"""``analysis-search serve``, ``query`` and ``snapshot``: argv -> config -> run.
 
 ``main(argv)`` parses its argument list (never ``sys.argv``) and returns an exit code:
 0 success, 1 runtime failure (index unavailable), 2 usage or configuration error.
@@ -21,7 +21,7 @@ from search import models
 from search.config import Config
 from search.errors import SearchError, UsageError
 
-COMMANDS = ("serve", "query")
+COMMANDS = ("serve", "query", "snapshot")
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -49,7 +49,35 @@ def _serve_parser() -> _Parser:
     p.add_argument("--index", help="index directory (ANALYSIS_SEARCH_INDEX)")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="TCP port (default 8080)")
-    p.add_argument("--threads", type=int, help="waitress worker threads (default 8)")
+    p.add_argument(
+        "--threads", type=int, help="waitress threads per worker process (default 8)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes sharing the listening socket (default: one per "
+        "core; 1: a single process)",
+    )
+    p.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="serve a snapshot: writes answer 405; a snapshot switched in under "
+        "--index (a symlink) is picked up without a restart",
+    )
+    return p
+
+
+def _snapshot_parser() -> _Parser:
+    p = _Parser(
+        prog="analysis-search snapshot",
+        description="Write a consistent copy of the index's last committed "
+        "generation to DEST (hard links where possible), safe while the index is "
+        "being written; ready for rsync to replicas.",
+    )
+    p.add_argument("dest", help="the snapshot folder to create (must not exist)")
+    p.add_argument("--index", help="index directory (ANALYSIS_SEARCH_INDEX)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     return p
 
 
@@ -96,11 +124,13 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
     """
     out = stdout or sys.stdout
     if not argv or argv[0] not in COMMANDS:
-        sys.stderr.write("usage: analysis-search {serve,query} [options]\n")
+        sys.stderr.write("usage: analysis-search {serve,query,snapshot} [options]\n")
         return 2
     try:
         if argv[0] == "serve":
             return serve(_serve_parser().parse_args(list(argv[1:])))
+        if argv[0] == "snapshot":
+            return snapshot(_snapshot_parser().parse_args(list(argv[1:])), out)
         return query(_query_parser().parse_args(list(argv[1:])), out)
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
@@ -111,10 +141,8 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Validate the config, open the index, then serve until interrupted."""
-    import waitress
-
-    from search.web.app import configure_logging, create_app
+    """Validate the config and the index, bind, then serve until stopped."""
+    from search.web.app import configure_logging
 
     config = Config.from_env(
         os.environ,
@@ -122,44 +150,89 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         threads=args.threads,
+        workers=args.workers,
+        read_only=args.read_only,
     ).validate()
     configure_logging(config)
-    app = create_app(config)
+    if config.worker_count() == 1:
+        return _serve_one(config)
+    return _serve_workers(config)
+
+
+def _bind(config: Config) -> socket.socket | None:
+    from search.web.server import listening_socket
+
     try:
-        _check_listen(config.host, config.port)
-        waitress.serve(
-            app,
-            host=config.host,
-            port=config.port,
-            threads=config.threads,
-            ident="analysis-search",
-        )
-    except KeyboardInterrupt:  # pragma: no cover - interactive stop
-        pass
+        return listening_socket(config.host, config.port)
     except OSError as exc:  # the port is taken, or the host is not ours
         sys.stderr.write(
             f"analysis-search serve: error: cannot listen on "
             f"{config.host}:{config.port}: {exc.strerror or exc}\n"
         )
+        return None
+
+
+def _serve_one(config: Config) -> int:
+    """One process: the app, waitress and a graceful stop, no supervisor."""
+    from search.web.app import create_app
+    from search.web.server import serve_socket
+
+    app = create_app(config)
+    sock = _bind(config)
+    if sock is None:
         return 1
+    try:
+        serve_socket(app, sock, config)
+    finally:
+        sock.close()
     return 0
 
 
-def _check_listen(host: str, port: int) -> None:
-    """Bind and release ``host:port`` first, as waitress does.
+def _serve_workers(config: Config) -> int:
+    """A supervisor and its worker processes on one listening socket."""
+    from search.store.index import open_index
+    from search.supervisor import Supervisor
+    from search.web.metrics import SharedCounters
 
-    Waitress leaks its sockets when it cannot bind, so the usual failures (a port
-    that is taken, a host that is not this machine's) are found here.
+    open_index(config.index).close()  # fail here, once, rather than in every worker
+    sock = _bind(config)
+    if sock is None:
+        return 1
+    try:
+        shared: SharedCounters | None = SharedCounters.create(config.worker_count())
+    except (OSError, AttributeError) as exc:  # no memfd: counts stay per worker
+        sys.stderr.write(f"analysis-search serve: counts per worker only: {exc}\n")
+        shared = None
+    try:
+        return Supervisor(config, sock, shared.fd if shared else None).run()
+    finally:
+        sock.close()
 
-    Raises:
-        OSError: The address cannot be bound.
-    """
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM
-    )[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind(address)
+
+def snapshot(args: argparse.Namespace, out: TextIO) -> int:
+    """Write a snapshot of the index and report it."""
+    from search.store.snapshot import snapshot as write_snapshot
+
+    config = Config.from_env(os.environ, index=args.index)
+    report = write_snapshot(config.index, args.dest)
+    data = {
+        "dest": str(report.dest),
+        "generation": report.generation,
+        "documents": report.documents,
+        "files": report.files,
+        "bytes": report.bytes,
+        "linked": report.linked,
+    }
+    if args.json:
+        json.dump(data, out)
+        out.write("\n")
+    else:
+        how = "hard links" if report.linked else "copies"
+        out.write(
+            f"{report.dest}: generation {report.generation}, {report.documents} "
+            f"documents, {report.files} files ({report.bytes:,} bytes, {how})\n"
+        )
+    return 0
 
 
 def query(args: argparse.Namespace, out: TextIO) -> int:

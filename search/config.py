@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import os
 import shlex
 import sys
 from collections.abc import Mapping
@@ -40,6 +41,10 @@ DEFAULT_EXTRACT_TIMEOUT = 30.0
 DEFAULT_MAX_BODY_BYTES = 5_000_000
 DEFAULT_CACHE_MAX_AGE = 10
 DEFAULT_SITE_NAME = "Search"
+#: 0: one worker process per core.
+DEFAULT_WORKERS = 0
+DEFAULT_READ_ONLY = False
+DEFAULT_GRACEFUL_TIMEOUT = 30.0
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -75,6 +80,12 @@ class Config:
             document responses (0 sends ``no-cache``).
         site_name: The publication's name in the search page's title and the
             OpenSearch description browsers show.
+        workers: Worker processes of ``analysis-search serve`` sharing its listening
+            socket (0: one per core; 1: a single process, no supervisor).
+        read_only: Serve an index snapshot: write endpoints answer 405, and a new
+            snapshot switched in under the index path is picked up on the fly.
+        graceful_timeout: Seconds a stopping worker waits for its in-flight
+            requests before it exits anyway.
     """
 
     index: Path = Path(DEFAULT_INDEX)
@@ -93,6 +104,9 @@ class Config:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     cache_max_age: int = DEFAULT_CACHE_MAX_AGE
     site_name: str = DEFAULT_SITE_NAME
+    workers: int = DEFAULT_WORKERS
+    read_only: bool = DEFAULT_READ_ONLY
+    graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Config:
@@ -134,6 +148,8 @@ class Config:
         checks: list[tuple[bool, str, str]] = [
             (1 <= self.port <= 65535, "port", "must be between 1 and 65535"),
             (1 <= self.threads <= 256, "threads", "must be between 1 and 256"),
+            (0 <= self.workers <= 64, "workers", "must be between 0 and 64"),
+            (self.graceful_timeout >= 0, "graceful_timeout", "must be 0 or more"),
             (self.cache_size >= 0, "cache_size", "must be 0 or more"),
             (self.time_limit > 0, "time_limit", "must be more than 0"),
             (self.refresh_interval >= 0, "refresh_interval", "must be 0 or more"),
@@ -173,6 +189,29 @@ class Config:
             )
         return self
 
+    def to_env(self) -> dict[str, str]:
+        """The settings as ``ANALYSIS_SEARCH_*`` variables (``from_env`` reads them
+        back): how ``serve`` hands its settings to its worker processes."""
+        out: dict[str, str] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif f.name == "extract_command":
+                text = shlex.join(value)
+            elif isinstance(value, tuple):
+                text = ",".join(value)
+            else:
+                text = str(value)
+            out[env_name(f.name)] = text
+        return out
+
+    def worker_count(self) -> int:
+        """Worker processes to run: ``workers``, or one per core when 0."""
+        return self.workers or (os.cpu_count() or 1)
+
     def log_level_number(self) -> int:
         """The ``logging`` level number of ``log_level``."""
         return int(logging.getLevelName(self.log_level))
@@ -184,6 +223,16 @@ _INT_FIELDS = frozenset(f.name for f in dataclasses.fields(Config) if f.type == 
 _FLOAT_FIELDS = frozenset(
     f.name for f in dataclasses.fields(Config) if f.type == "float"
 )
+
+_BOOL_FIELDS = frozenset(f.name for f in dataclasses.fields(Config) if f.type == "bool")
+_BOOLEANS = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "0": False,
+    "false": False,
+    "no": False,
+}
 
 
 def _convert(name: str, raw: str) -> object:
@@ -209,6 +258,11 @@ def _convert(name: str, raw: str) -> object:
             return tuple(shlex.split(raw))
         except ValueError as exc:  # an unbalanced quote
             raise ConfigError(f"{var} cannot be split into words: {exc}") from None
+    if name in _BOOL_FIELDS:
+        value = _BOOLEANS.get(raw.lower())
+        if value is None:
+            raise ConfigError(f"{var} must be true or false, got {raw!r}")
+        return value
     if name == "log_level":
         return raw.upper()
     if name == "index":

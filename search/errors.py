@@ -64,6 +64,21 @@ class SchemaMismatchError(IndexUnavailableError):
     """The index on disk was built with another schema version or other fields."""
 
 
+class ReadOnlyIndexError(SearchError):
+    """A write sent to a server of a read-only snapshot: an HTTP 405.
+
+    Attributes:
+        index_dir: The snapshot served.
+    """
+
+    def __init__(self, index_dir: str) -> None:
+        super().__init__(
+            f"this server serves a read-only snapshot of the index ({index_dir}); "
+            "send writes to the writer"
+        )
+        self.index_dir = index_dir
+
+
 class ExtractionError(InvalidDocumentError):
     """The extractor could not make a document of an HTML body: an HTTP 422."""
 

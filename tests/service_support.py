@@ -146,6 +146,7 @@ def start_server(
     command: list[str] | None = None,
     attempts: int = 3,
     deadline_s: float = 30.0,
+    port: int | None = None,
 ) -> Server:
     """Start waitress on a fresh port (retrying on another port if it fails to bind).
 
@@ -156,6 +157,7 @@ def start_server(
             (default ``-m waitress --listen=127.0.0.1:{port} search.wsgi:app``).
         attempts: Ports tried.
         deadline_s: Seconds to wait for ``/health`` on each attempt.
+        port: A fixed port (one attempt), else a free one per attempt.
 
     Returns:
         The running server.
@@ -171,9 +173,10 @@ def start_server(
     env.update(env_overrides)
     env["PYTHONUNBUFFERED"] = "1"
     problems: list[str] = []
-    for attempt in range(attempts):
-        port = falcon.testing.get_unused_port()
-        log = log_dir / f"server-{port}.log"
+    fixed = port
+    for attempt in range(1 if fixed else attempts):
+        port = fixed or falcon.testing.get_unused_port()
+        log = log_dir / f"server-{port}-{attempt}-{time.monotonic_ns()}.log"
         argv = [PYTHON, *(w.replace("{port}", str(port)) for w in words)]
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -193,6 +196,19 @@ def start_server(
     else:
         pytest.fail("the server never became healthy:\n" + "\n".join(problems))
     raise AssertionError("unreachable")
+
+
+def serve_command(index: Path, *extra: str) -> list[str]:
+    """``analysis-search serve`` of ``index`` on ``{port}`` (for ``start_server``)."""
+    return [
+        str(ROOT / "analysis_search_cli.py"),
+        "serve",
+        "--index",
+        str(index),
+        "--port",
+        "{port}",
+        *extra,
+    ]
 
 
 def doc_path(doc_id: str, suffix: str = "") -> str:

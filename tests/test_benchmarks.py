@@ -170,3 +170,45 @@ def test_ranking_script_writes_a_trec_run(tmp_path):
             if line.startswith("ndcg@10")
         )
         assert ndcg > 0.9 and not math.isnan(ndcg)
+
+
+WRK_OUTPUT = """Running 20s test @ http://127.0.0.1:8607
+  1 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    72.33ms   35.96ms   1.52s    92.25%
+    Req/Sec   119.47     18.49   190.00     68.75%
+  Latency Distribution
+     50%   65.10ms
+     75%   88.20ms
+     90%  120.00ms
+     99%    1.02s
+  2390 requests in 20.09s, 31.82MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:    118.96
+Transfer/sec:      1.58MB
+"""
+
+
+def test_wrk_report_is_parsed_with_units_and_errors():
+    from benchmarks.workers import _parse_wrk
+
+    report = _parse_wrk(WRK_OUTPUT)
+    assert report["requests"] == 2390
+    assert report["requests_per_second"] == 118.96
+    assert report["latency_ms"] == {
+        "p50": 65.1,
+        "p75": 88.2,
+        "p90": 120.0,
+        "p99": 1020.0,
+    }
+    assert report["non_2xx"] == 4
+    assert report["socket_errors"] == 3
+
+
+def test_wrk_script_cycles_through_every_path_in_order():
+    from benchmarks.workers import _lua
+
+    script = _lua(["/search?q=a", '/search?q="b c"'])
+    assert '"/search?q=a"' in script and '"/search?q=\\"b c\\""' in script
+    assert "wrk.format('GET', paths[(n % #paths) + 1])" in script

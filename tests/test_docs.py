@@ -12,7 +12,7 @@ import pytest
 
 from search.config import Config, env_name
 from search.web import openapi
-from search.web.app import API_ROUTES
+from search.web.routes import API_ROUTES
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -101,13 +101,14 @@ def test_every_response_field_is_documented(schema):
 
 def _cli_parsers() -> dict[str, Any]:
     from indexer.cli import _parser
-    from search.cli import _query_parser, _serve_parser
+    from search.cli import _query_parser, _serve_parser, _snapshot_parser
 
     return {
         "index": _parser("index"),
         "extract": _parser("extract"),
         "serve": _serve_parser(),
         "query": _query_parser(),
+        "snapshot": _snapshot_parser(),
     }
 
 

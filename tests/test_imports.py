@@ -62,6 +62,7 @@ LAYERS: dict[str, int] = {
     "web": 4,
     "cli": 5,
     "wsgi": 5,
+    "supervisor": 4,
     "__main__": 6,
 }
 #: What each root leaf may import of ``search`` (schema: nothing but whoosh).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,30 @@ def test_validate_names_the_variable(tmp_path, changes, variable):
 
 def test_validate_can_skip_the_index_check():
     assert Config(index=Path("/no/such/index")).validate(check_index=False)
+
+
+def test_settings_travel_to_worker_processes_as_environment_variables(tmp_path):
+    config = Config(
+        index=tmp_path,
+        port=9001,
+        workers=2,
+        read_only=True,
+        cors_origins=("https://a.example", "https://b.example"),
+        extract_command=("python3", "-m", "indexer", "extract", "--site", "a b"),
+        api_key="k" * 16,
+        graceful_timeout=2.5,
+        site_name="The Meridian Review",
+    )
+    assert Config.from_env(config.to_env()) == config
+    assert Config.from_env(Config().to_env()) == Config()
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2"])
+def test_a_boolean_setting_must_be_true_or_false(raw):
+    with pytest.raises(ConfigError, match="ANALYSIS_SEARCH_READ_ONLY must be true"):
+        Config.from_env({"ANALYSIS_SEARCH_READ_ONLY": raw})
+
+
+def test_workers_zero_means_one_per_core():
+    assert Config(workers=0).worker_count() == (os.cpu_count() or 1)
+    assert Config(workers=3).worker_count() == 3

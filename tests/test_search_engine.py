@@ -21,7 +21,7 @@ from search.errors import (
 )
 from search.models import MAX_RESULT_WINDOW, SearchRequest, SearchResult
 from search.store.errors import IndexLockedError
-from search.store.writing import committing_writer
+from search.store.writing import committing_writer, open_or_create
 
 
 def ids(result: SearchResult) -> list[str]:
@@ -503,7 +503,8 @@ def test_invalid_document(writable_engine: SearchEngine) -> None:
 
 def test_locked_index(writable_engine: SearchEngine) -> None:
     writable_engine.writer_timeout = 0.2
-    with committing_writer(writable_engine._ix, timeout=1.0):
+    other = open_or_create(writable_engine.index_dir)  # another writer, as a process
+    with committing_writer(other, timeout=1.0):
         with pytest.raises(IndexLockedError):
             writable_engine.put_document(NEW_DOC)
     assert writable_engine.put_document(NEW_DOC) is True

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from search.web.metrics import MAX_ZERO_RESULT_QUERIES, Stats, percentile
+from search.web.metrics import (
+    MAX_ZERO_RESULT_QUERIES,
+    SharedCounters,
+    Stats,
+    percentile,
+)
 from search.web.middleware import raw_request_path
 
 
@@ -89,3 +94,25 @@ def test_zero_result_queries_stay_bounded():
     snap = stats.snapshot()
     assert len(stats._zero) <= MAX_ZERO_RESULT_QUERIES
     assert snap["zero_result_queries"][0] == {"q": "missing 1", "count": 2}
+
+
+def test_shared_counters_sum_the_workers_and_keep_latencies_per_worker():
+    block = SharedCounters.create(2)
+    other = SharedCounters(block.fd, 2, 1)  # what worker 1 maps
+    first = Stats(shared=block, worker=0)
+    second = Stats(shared=other, worker=1)
+    first.record("/search", 5.0, 200)
+    second.record("/search", 7.0, 200)
+    second.record("/search", 9.0, 503)
+    second.record("/made/up", 1.0, 404)
+    first.record_query("search", "grain", 0)
+    second.record_query("search", "grain", 3)
+    snap = first.snapshot()
+    assert snap["workers"] == 2
+    assert snap["worker"]["id"] == 0
+    assert snap["requests"] == {"/search": 3, "other": 1}
+    assert snap["errors"] == {"/search": 1, "other": 1}
+    assert snap["queries"] == {"search": 2}
+    assert snap["zero_result_counts"] == {"search": 1}
+    assert snap["latency_ms"]["/search"]["count"] == 1  # worker 0's own
+    assert second.snapshot()["latency_ms"]["/search"]["count"] == 2

@@ -16,7 +16,8 @@ from service_support import (
 )
 
 from search.config import Config
-from search.web.app import API_ROUTES, create_app
+from search.web.app import create_app
+from search.web.routes import API_ROUTES
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 TURKIYE = "https://meridian-review.example/energy/turkiye-black-sea-gas-pricing"

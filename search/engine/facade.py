@@ -21,14 +21,17 @@ from typing import Any
 
 from search import schema
 from search.cache import LRUCache
-from search.engine.generations import Generations
 from search.engine.related import related_hits
 from search.engine.run import RequestRun
 from search.engine.searchers import Searchers
 from search.engine.suggest import suggest
-from search.errors import DocumentNotFoundError, InvalidDocumentError
+from search.errors import (
+    DocumentNotFoundError,
+    InvalidDocumentError,
+    ReadOnlyIndexError,
+)
 from search.models import Hit, SearchRequest, SearchResult, Suggestion
-from search.store.index import latest_generation, open_index
+from search.store.index import latest_generation
 from search.store.writing import committing_writer
 
 #: Longest prefix ``suggest`` looks up (longer ones get no suggestions).
@@ -48,19 +51,29 @@ class SearchEngine:
         time_limit: float = 2.0,
         writer_timeout: float = 5.0,
         refresh_interval: float = 0.5,
+        read_only: bool = False,
     ) -> None:
         """Open the index.
+
+        Args:
+            index_dir: The index folder, or a symlink to one (switching the link to
+                another folder switches the engine to it).
+            cache_size: Result pages kept in memory (0: none).
+            time_limit: Seconds after which a search is answered as partial.
+            writer_timeout: Seconds a write waits for the index lock.
+            refresh_interval: Seconds between checks for a new generation even when
+                the folder looks unchanged.
+            read_only: Refuse writes (a replica serving a snapshot).
 
         Raises:
             IndexUnavailableError: No index in ``index_dir``.
             SchemaMismatchError: The index was built with another schema.
         """
         self.index_dir = Path(index_dir)
-        self._ix = open_index(self.index_dir)
         self.time_limit = time_limit
         self.writer_timeout = writer_timeout
-        self._searchers = Searchers(self._ix, str(self.index_dir), refresh_interval)
-        self._generations = Generations(self._ix)
+        self.read_only = read_only
+        self._searchers = Searchers(self.index_dir, refresh_interval)
         self._cache: LRUCache[SearchResult] = LRUCache(cache_size)
 
     # --- search ---------------------------------------------------------------------
@@ -75,9 +88,9 @@ class SearchEngine:
             IndexUnavailableError: The index cannot be read.
         """
         started = time.perf_counter()
-        searcher = self._searchers.current()
-        state = self._generations.of(searcher)
-        key = (state.generation, request)
+        searcher, opened = self._searchers.current()
+        state = opened.generations.of(searcher)
+        key = (opened.epoch, state.generation, request)
         cached = self._cache.get(key)
         if cached is not None:
             took = (time.perf_counter() - started) * 1000
@@ -90,10 +103,11 @@ class SearchEngine:
         """Completions for a search box: matching titles and frequent words."""
         if len(prefix) > MAX_SUGGEST_PREFIX or limit <= 0:
             return []
-        searcher = self._searchers.current()
-        state = self._generations.of(searcher)
+        searcher, opened = self._searchers.current()
+        state = opened.generations.of(searcher)
         vocab = state.vocab(searcher.reader())
-        return suggest(prefix, limit, vocab, self._generations.titles(state, searcher))
+        titles = opened.generations.titles(state, searcher)
+        return suggest(prefix, limit, vocab, titles)
 
     # --- documents ------------------------------------------------------------------
     def get_document(self, doc_id: str) -> dict[str, Any]:
@@ -102,7 +116,8 @@ class SearchEngine:
         Raises:
             DocumentNotFoundError: No document has this id.
         """
-        stored = self._searchers.current().document(**{schema.ID_FIELD: doc_id})
+        searcher, _ = self._searchers.current()
+        stored = searcher.document(**{schema.ID_FIELD: doc_id})
         if stored is None:
             raise DocumentNotFoundError(doc_id)
         return schema.stored_to_document(stored)
@@ -115,8 +130,8 @@ class SearchEngine:
         Raises:
             DocumentNotFoundError: No document has this id.
         """
-        searcher = self._searchers.current()
-        state = self._generations.of(searcher)
+        searcher, opened = self._searchers.current()
+        state = opened.generations.of(searcher)
         docnum = searcher.document_number(**{schema.ID_FIELD: doc_id})
         if docnum is None:
             raise DocumentNotFoundError(doc_id)
@@ -141,6 +156,7 @@ class SearchEngine:
 
         Raises:
             InvalidDocumentError: The document is invalid.
+            ReadOnlyIndexError: The engine serves a read-only snapshot.
             IndexLockedError: The write lock was not obtained in time.
         """
         try:
@@ -160,11 +176,21 @@ class SearchEngine:
 
         Raises:
             DocumentNotFoundError: No document has this id.
+            ReadOnlyIndexError: The engine serves a read-only snapshot.
             IndexLockedError: The write lock was not obtained in time.
         """
         with self._writing() as writer:
             if not writer.delete_by_term(schema.ID_FIELD, doc_id):
                 raise DocumentNotFoundError(doc_id)
+
+    def ensure_writable(self) -> None:
+        """Check that writes are accepted here, before any work is done for one.
+
+        Raises:
+            ReadOnlyIndexError: The engine serves a read-only snapshot.
+        """
+        if self.read_only:
+            raise ReadOnlyIndexError(str(self.index_dir))
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Any]:
@@ -172,20 +198,24 @@ class SearchEngine:
         next search then sees the new generation.
 
         Raises:
+            ReadOnlyIndexError: The engine serves a read-only snapshot.
             IndexLockedError: The write lock was not obtained in time.
         """
-        with committing_writer(self._ix, timeout=self.writer_timeout) as writer:
+        self.ensure_writable()
+        ix = self._searchers.opened.ix
+        with committing_writer(ix, timeout=self.writer_timeout) as writer:
             yield writer
-        self._searchers.written(latest_generation(self._ix))
+        self._searchers.written(latest_generation(ix))
 
     # --- status ---------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         """``{"status": "ok", "documents": n}``."""
-        return {"status": "ok", "documents": self._searchers.current().doc_count()}
+        searcher, _ = self._searchers.current()
+        return {"status": "ok", "documents": searcher.doc_count()}
 
     def index_stats(self) -> dict[str, Any]:
         """Documents, index size on disk, last update, generation and segments."""
-        searcher = self._searchers.current()
+        searcher, _ = self._searchers.current()
         size = 0
         newest = 0.0
         for path in self.index_dir.iterdir():
@@ -210,4 +240,3 @@ class SearchEngine:
     def close(self) -> None:
         """Close every thread's searcher and the index (no searches may be running)."""
         self._searchers.close()
-        self._ix.close()

@@ -9,8 +9,8 @@ from typing import Any
 
 from search import schema
 from search.engine.generation import Generation
-from search.engine.searchers import weighting
 from search.engine.suggest import TitleIndex
+from search.scoring.bm25f import engine_weighting
 from search.scoring.postings import SegmentCache
 from search.store.blocks import segment_key
 
@@ -23,13 +23,18 @@ KEEP_OLDER = 2
 class Generations:
     """Per-generation state of one index, shared by every thread."""
 
-    def __init__(self, ix: Any) -> None:
-        """Track generations of the open index ``ix``."""
+    def __init__(self, ix: Any, segments: SegmentCache | None = None) -> None:
+        """Track generations of the open index ``ix``.
+
+        Args:
+            ix: The open index.
+            segments: Raw postings already read (segments never change, so they
+                outlive generations and a switch to a snapshot holding them).
+        """
         self._ix = ix
         self._gens: dict[int, Generation] = {}
         self._lock = threading.Lock()
-        #: Raw postings per segment: they outlive generations (segments don't change).
-        self.segments = SegmentCache()
+        self.segments = segments if segments is not None else SegmentCache()
         self._warmer: threading.Thread | None = None
         self._title_builder: threading.Thread | None = None
 
@@ -92,7 +97,7 @@ class Generations:
 
     def _warm(self) -> None:
         try:
-            with self._ix.searcher(weighting=weighting()) as searcher:
+            with self._ix.searcher(weighting=engine_weighting()) as searcher:
                 self.segments.warm(searcher, (schema.BODY, schema.TITLE))
                 state = self._gens.get(searcher.reader().generation())
                 if state is not None:

@@ -25,6 +25,10 @@ from whoosh.scoring import BM25F
 #: BM25 defaults, used when the searcher's weighting does not say otherwise.
 DEFAULT_K1 = 1.2
 DEFAULT_B = 0.75
+#: The engine's BM25 parameters, tuned on the Cranfield development queries (k1
+#: above the textbook 1.2: repeated words in a field keep counting for longer).
+ENGINE_B = 0.9
+ENGINE_K1 = 3.0
 
 
 def bm25_idf(df: int, n: int) -> float:
@@ -41,7 +45,18 @@ class ReaderBM25F(BM25F):  # type: ignore[misc]
     words near zero. Live documents are counted, not deleted ones.
     """
 
+    def __init__(self, B: float = DEFAULT_B, K1: float = DEFAULT_K1, **kw: float):
+        """Whoosh's parameters; ``<field>_B`` keywords set a field's own ``b``."""
+        super().__init__(B=B, K1=K1, **kw)
+        #: Field name -> its own ``b`` (the ``<field>_B`` keywords).
+        self.field_b = {k[:-2]: v for k, v in kw.items() if k.endswith("_B")}
+
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         """Inverse document frequency of a term."""
         parent = searcher.get_parent()
         return bm25_idf(parent.doc_frequency(fieldname, text), parent.doc_count())
+
+
+def engine_weighting() -> ReaderBM25F:
+    """The scoring of every searcher of the engine."""
+    return ReaderBM25F(B=ENGINE_B, K1=ENGINE_K1)

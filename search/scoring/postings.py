@@ -138,7 +138,7 @@ class TermScores:
         weighting = searcher.weighting
         self.k1 = float(getattr(weighting, "K1", DEFAULT_K1))
         self.b = float(getattr(weighting, "B", DEFAULT_B))
-        self.field_b: dict[str, float] = dict(getattr(weighting, "_field_B", {}))
+        self.field_b: dict[str, float] = dict(getattr(weighting, "field_b", {}))
         self.cache = cache
         self.size = searcher.doc_count_all()
         self.n_docs = searcher.doc_count()

@@ -35,17 +35,6 @@ from search.web.resources import (
 
 logger = logging.getLogger(__name__)
 
-#: Routes of the JSON API (the search page adds its own through ``search.web.page``).
-API_ROUTES: tuple[str, ...] = (
-    "/search",
-    "/suggest",
-    "/documents/{doc_id}",
-    "/documents/{doc_id}/related",
-    "/health",
-    "/stats",
-    "/openapi.json",
-)
-
 
 def configure_logging(config: Config) -> None:
     """Send the service log (with the access log) to stderr at the configured level."""
@@ -71,6 +60,7 @@ def open_engine(config: Config) -> Engine:
         time_limit=config.time_limit,
         writer_timeout=config.writer_timeout,
         refresh_interval=config.refresh_interval,
+        read_only=config.read_only,
     )
     return engine
 

@@ -121,6 +121,7 @@ class DocumentResource:
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
         """Create or replace the document from an HTML page or a JSON document."""
+        self.engine.ensure_writable()
         self._authorize(req)
         doc_id = decode_id(req, doc_id)
         doc = self._read_document(req, doc_id)
@@ -138,6 +139,7 @@ class DocumentResource:
         self, req: falcon.Request, resp: falcon.Response, doc_id: str
     ) -> None:
         """Delete the document (404 when absent)."""
+        self.engine.ensure_writable()
         self._authorize(req)
         self.engine.delete_document(decode_id(req, doc_id))
         resp.status = falcon.HTTP_204

@@ -15,6 +15,7 @@ from search.errors import (
     IndexUnavailableError,
     InvalidDocumentError,
     QueryError,
+    ReadOnlyIndexError,
     SchemaMismatchError,
     SearchError,
     UnknownFacetError,
@@ -33,6 +34,7 @@ ERROR_TABLE: tuple[tuple[type[SearchError], str, str], ...] = (
     (ExtractionError, falcon.HTTP_422, "Page not extractable"),
     (InvalidDocumentError, falcon.HTTP_400, "Invalid document"),
     (DocumentNotFoundError, falcon.HTTP_404, "Document not found"),
+    (ReadOnlyIndexError, falcon.HTTP_405, "Read-only replica"),
     (IndexLockedError, falcon.HTTP_503, "Index busy"),
     (SchemaMismatchError, falcon.HTTP_503, "Index schema mismatch"),
     (IndexUnavailableError, falcon.HTTP_503, "Index unavailable"),
@@ -75,11 +77,11 @@ def handle_search_error(
     # Worth retrying: a busy writer, an index being replaced. Not: a schema
     # mismatch or a missing extractor, which need an operator.
     permanent = isinstance(ex, SchemaMismatchError | ExtractorUnavailableError)
-    headers = (
-        {"Retry-After": str(RETRY_AFTER_LOCKED)}
-        if status == falcon.HTTP_503 and not permanent
-        else None
-    )
+    headers: dict[str, str] | None = None
+    if status == falcon.HTTP_503 and not permanent:
+        headers = {"Retry-After": str(RETRY_AFTER_LOCKED)}
+    elif isinstance(ex, ReadOnlyIndexError):
+        headers = {"Allow": "GET, HEAD"}
     if status == falcon.HTTP_500:
         logger.error("unexpected search error on %s %s: %s", req.method, req.path, ex)
     raise APIError(

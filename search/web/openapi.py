@@ -311,24 +311,43 @@ SCHEMAS: dict[str, Any] = {
             "last_update": _STR_OR_NULL,
             "generation": _INT,
             "segments": _INT,
+            "workers": _described(
+                {**_INT, "minimum": 1}, "Worker processes serving on this machine."
+            ),
+            "worker": _described(
+                _obj({"id": _INT, "pid": _INT}), "The worker that answered."
+            ),
             "started": _described(
-                _STR, "When this process started (metrics below are per process)."
+                _STR,
+                "When the answering worker started (its uptime, latencies and "
+                "zero-result queries are its own).",
             ),
             "uptime_s": _NUM,
-            "queries": {"type": "object", "additionalProperties": _INT},
+            "queries": _described(
+                {"type": "object", "additionalProperties": _INT},
+                "Queries by kind, summed over this machine's workers.",
+            ),
             "zero_result_counts": {"type": "object", "additionalProperties": _INT},
-            "requests": {"type": "object", "additionalProperties": _INT},
+            "requests": _described(
+                {"type": "object", "additionalProperties": _INT},
+                "Requests by route, summed over this machine's workers.",
+            ),
             "errors": {"type": "object", "additionalProperties": _INT},
-            "latency_ms": {"type": "object", "additionalProperties": _ref("Latency")},
-            "zero_result_queries": {
-                "type": "array",
-                "items": _obj({"q": _STR, "count": _INT}),
-            },
+            "latency_ms": _described(
+                {"type": "object", "additionalProperties": _ref("Latency")},
+                "Latency by route, of the answering worker.",
+            ),
+            "zero_result_queries": _described(
+                {"type": "array", "items": _obj({"q": _STR, "count": _INT})},
+                "The answering worker's most frequent queries that found nothing.",
+            ),
         },
         required=[
             "documents",
             "index_bytes",
             "last_update",
+            "workers",
+            "worker",
             "started",
             "uptime_s",
             "queries",
