@@ -32,12 +32,13 @@ import socket
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import waitress
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.task import WSGITask
 
 from search.config import Config
 from search.errors import SearchError
@@ -57,11 +58,40 @@ BACKLOG = 2048
 LOOP_TIMEOUT = 1
 #: A worker whose heartbeat is older than this (ms) is taken for dead.
 STALE_MS = 3000
-#: Responses up to this size leave in one piece, headers and body together, once
-#: the app has returned (waitress's default, 1, sends the headers the moment they
-#: are written): a worker killed mid-request then never leaves a load balancer
-#: holding headers without their body, which it could not retry elsewhere.
-SEND_BYTES = 65536
+
+
+
+class OnePieceTask(WSGITask):  # type: ignore[misc]
+    """A waitress task that sends a response's headers with its first body bytes.
+
+    Waitress writes the status line and headers, then the body, as two sends. A
+    worker killed between the two leaves a load balancer holding headers without
+    their body: it has already passed them on, so it cannot retry the request on
+    another replica and the client sees a truncated response. Joined, the two
+    leave in one send, and a worker killed mid-request has sent nothing the load
+    balancer cannot retry.
+    """
+
+    def write(self, data: bytes) -> None:
+        """Waitress's ``write``, its pieces joined when it writes the headers."""
+        if self.wrote_header or not self.complete:
+            super().write(data)
+            return
+        channel = self.channel
+        pieces: list[bytes] = []
+        channel.write_soon = pieces.append  # this task's thread alone writes here
+        try:
+            super().write(data)
+        finally:
+            del channel.write_soon
+        if pieces:
+            channel.write_soon(b"".join(pieces))
+
+
+class OnePieceChannel(HTTPChannel):  # type: ignore[misc]
+    """Waitress's channel, running requests as ``OnePieceTask``."""
+
+    task_class = OnePieceTask
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -104,19 +134,16 @@ class GracefulServer:
                 the workers (None: a single process).
         """
         self._map: dict[int, Any] = {}
-        with warnings.catch_warnings():
-            # waitress 3 marks send_bytes deprecated but honours it (pinned < 4)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            self.server = waitress.create_server(
-                app,
-                map=self._map,
-                sockets=[sock],
-                threads=config.threads,
-                ident="analysis-search",
-                backlog=BACKLOG,
-                asyncore_loop_timeout=LOOP_TIMEOUT,
-                send_bytes=SEND_BYTES,
-            )
+        self.server = waitress.create_server(
+            app,
+            map=self._map,
+            sockets=[sock],
+            threads=config.threads,
+            ident="analysis-search",
+            backlog=BACKLOG,
+            asyncore_loop_timeout=LOOP_TIMEOUT,
+        )
+        self.server.channel_class = OnePieceChannel
         self._shared = shared if shared is not None and shared.workers > 1 else None
         if self._shared is not None:
             accepting = self.server.readable
