@@ -40,7 +40,8 @@ from benchmarks.load import cpu_seconds, descendants
 HOST = "127.0.0.1"
 CONNECTIONS = 8
 WRK_THREADS = 1  # one thread drives 8 connections; the paths never repeat
-WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "4"))
+WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "10"))
+SETTLE_SECONDS = 2.0
 
 
 def _free_port() -> int:
@@ -205,6 +206,9 @@ def bench_workers(
         url = f"http://{HOST}:{port}"
         try:
             _wrk(url, warm_script, WARMUP_SECONDS)  # generations built, vocab read
+            # the warm-up's connections close first: the measured ones are then
+            # shared out between idle workers (each keeps its own)
+            time.sleep(SETTLE_SECONDS)
             cpu0 = tree_cpu(proc.pid)
             load = os.getloadavg()[0]
             report, wrk_cpu = _wrk(url, script, seconds)

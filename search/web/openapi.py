@@ -10,36 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from search import models
+from search.web.apischemas import (
+    INT,
+    SCHEMAS,
+    STR,
+    ref,
+)
 
 VERSION = "0.1.0"
-
-_STR = {"type": "string"}
-_INT = {"type": "integer"}
-_NUM = {"type": "number"}
-_BOOL = {"type": "boolean"}
-_STR_OR_NULL = {"type": ["string", "null"]}
-_STRS = {"type": "array", "items": _STR}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _obj(
-    props: dict[str, Any], *, required: list[str] | None = None, closed: bool = True
-) -> dict[str, Any]:
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": props,
-        "required": list(props) if required is None else required,
-    }
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
-
-
-def _described(schema: dict[str, Any], text: str) -> dict[str, Any]:
-    return {**schema, "description": text}
 
 
 def _query(
@@ -62,7 +40,7 @@ def _query(
 SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _query(
         "q",
-        {**_STR, "maxLength": models.MAX_QUERY_LENGTH},
+        {**STR, "maxLength": models.MAX_QUERY_LENGTH},
         'The reader\'s words. Supports "exact phrases", -excluded words, OR, and '
         "title:, author:, tag: fields. Any text is accepted in plain mode.",
     ),
@@ -72,41 +50,39 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "plain (safe, default) or raw (Whoosh query language; syntax errors are 400 "
         "with the position).",
     ),
+    _query("tag", STR, "Only documents with this tag (OR when repeated).", repeat=True),
     _query(
-        "tag", _STR, "Only documents with this tag (OR when repeated).", repeat=True
-    ),
-    _query(
-        "author", _STR, "Only documents by this author (OR when repeated).", repeat=True
+        "author", STR, "Only documents by this author (OR when repeated).", repeat=True
     ),
     _query(
         "section",
-        _STR,
+        STR,
         "Only documents of this section (OR when repeated).",
         repeat=True,
     ),
     _query(
         "year",
-        {**_STR, "pattern": "^[0-9]{4}$"},
+        {**STR, "pattern": "^[0-9]{4}$"},
         "Only documents published in this year (OR when repeated).",
         repeat=True,
     ),
-    _query("from", {**_STR, "format": "date"}, "Published on or after (YYYY-MM-DD)."),
-    _query("to", {**_STR, "format": "date"}, "Published on or before (YYYY-MM-DD)."),
+    _query("from", {**STR, "format": "date"}, "Published on or after (YYYY-MM-DD)."),
+    _query("to", {**STR, "format": "date"}, "Published on or before (YYYY-MM-DD)."),
     _query(
         "sort",
         {"enum": list(models.SORTS), "default": "relevance"},
         "relevance (default), newest or oldest.",
     ),
-    _query("page", {**_INT, "minimum": 1, "default": 1}, "Page number, from 1."),
+    _query("page", {**INT, "minimum": 1, "default": 1}, "Page number, from 1."),
     _query(
         "per_page",
-        {**_INT, "minimum": 1, "maximum": models.MAX_PER_PAGE, "default": 10},
+        {**INT, "minimum": 1, "maximum": models.MAX_PER_PAGE, "default": 10},
         f"Hits per page (at most {models.MAX_PER_PAGE}); page x per_page may not "
         f"exceed {models.MAX_RESULT_WINDOW}.",
     ),
     _query(
         "facets",
-        _STR,
+        STR,
         "Comma-separated facets to count: "
         + ", ".join(models.DEFAULT_FACETS)
         + " (all when absent, none when empty).",
@@ -114,7 +90,7 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _query(
         "facet_size",
         {
-            **_INT,
+            **INT,
             "minimum": 1,
             "maximum": models.MAX_FACET_SIZE,
             "default": models.DEFAULT_FACET_SIZE,
@@ -130,11 +106,11 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
 
 SUGGEST_PARAMETERS: list[dict[str, Any]] = [
     _query(
-        "q", {**_STR, "maxLength": models.MAX_QUERY_LENGTH}, "The text typed so far."
+        "q", {**STR, "maxLength": models.MAX_QUERY_LENGTH}, "The text typed so far."
     ),
     _query(
         "limit",
-        {**_INT, "minimum": 1, "maximum": 20, "default": 8},
+        {**INT, "minimum": 1, "maximum": 20, "default": 8},
         "Most suggestions returned.",
     ),
     _query(
@@ -148,12 +124,12 @@ SUGGEST_PARAMETERS: list[dict[str, Any]] = [
 RELATED_PARAMETERS: list[dict[str, Any]] = [
     _query(
         "limit",
-        {**_INT, "minimum": 1, "maximum": 50, "default": 5},
+        {**INT, "minimum": 1, "maximum": 50, "default": 5},
         "Most related documents returned.",
     ),
     _query(
         "from",
-        {**_STR, "format": "date"},
+        {**STR, "format": "date"},
         "Only documents published on or after (YYYY-MM-DD).",
     ),
 ]
@@ -164,199 +140,7 @@ DOC_ID_PARAMETER: dict[str, Any] = {
     "required": True,
     "description": "The document id, percent-encoded as one path segment (ids are "
     "often URLs: encode '/' as %2F, e.g. with encodeURIComponent).",
-    "schema": _STR,
-}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": _obj(
-        {
-            "title": _STR,
-            "description": _STR,
-            "param": _described(_STR, "The parameter at fault."),
-            "position": _described(_INT, "Offset of a raw-mode syntax error in q."),
-        },
-        required=["title", "description"],
-    ),
-    "Hit": _obj(
-        {
-            "id": _STR,
-            "url": _STR,
-            "title": _STR,
-            "title_html": _described(_STR, "Escaped HTML title, matches in <mark>."),
-            "authors": _STRS,
-            "tags": _STRS,
-            "section": _STR,
-            "published": _described(_STR_OR_NULL, "ISO 8601 UTC date-time."),
-            "summary": _STR,
-            "score": _NUM,
-            "snippets": _described(
-                _STRS, "About 30 words each; escaped HTML, matches in <mark>."
-            ),
-        }
-    ),
-    "FacetValue": _obj({"value": _STR, "count": _INT, "selected": _BOOL}),
-    "Facet": _obj(
-        {"values": {"type": "array", "items": _ref("FacetValue")}, "truncated": _BOOL}
-    ),
-    "QueryEcho": _obj(
-        {
-            "q": _STR,
-            "mode": {"enum": list(models.MODES)},
-            "tags": _STRS,
-            "authors": _STRS,
-            "sections": _STRS,
-            "years": _STRS,
-            "from": _STR_OR_NULL,
-            "to": _STR_OR_NULL,
-            "sort": {"enum": list(models.SORTS)},
-            "page": _INT,
-            "per_page": _INT,
-            "facets": _STRS,
-            "facet_size": _INT,
-            "boost": _STR_OR_NULL,
-            "parsed": _described(_STR, "The query as the engine understood it."),
-            "dropped_terms": _described(
-                _STRS, "Words dropped to find partial matches when all found nothing."
-            ),
-        }
-    ),
-    "SearchResponse": _obj(
-        {
-            "query": _ref("QueryEcho"),
-            "total": _described(_INT, "Matching documents."),
-            "page": _INT,
-            "per_page": _INT,
-            "pages": _described(_INT, "Pages that can be served."),
-            "took_ms": _NUM,
-            "partial": _described(_BOOL, "The time limit cut the search short."),
-            "hits": {"type": "array", "items": _ref("Hit")},
-            "facets": {"type": "object", "additionalProperties": _ref("Facet")},
-            "did_you_mean": _described(
-                _STR_OR_NULL, "A corrected query that would find more."
-            ),
-        }
-    ),
-    "Suggestion": _obj(
-        {
-            "text": _STR,
-            "kind": {"enum": ["title", "term"]},
-            "count": _INT,
-            "id": _STR_OR_NULL,
-            "url": _STR_OR_NULL,
-        }
-    ),
-    "OpenSearchSuggestions": {
-        "type": "array",
-        "prefixItems": [_STR, _STRS, _STRS, _STRS],
-        "minItems": 4,
-        "maxItems": 4,
-        "description": "[query, completions, descriptions, urls]",
-    },
-    "Document": _obj(
-        {
-            "id": _STR,
-            "url": _STR_OR_NULL,
-            "title": _STR_OR_NULL,
-            "authors": _STRS,
-            "body": _STR_OR_NULL,
-            "tags": _STRS,
-            "section": _STR_OR_NULL,
-            "summary": _STR_OR_NULL,
-            "language": _STR_OR_NULL,
-            "published": _STR_OR_NULL,
-            "updated": _STR_OR_NULL,
-            "word_count": {"type": ["integer", "null"]},
-            "content_hash": _STR_OR_NULL,
-            "source": _STR_OR_NULL,
-        }
-    ),
-    "DocumentInput": _obj(
-        {
-            "id": _described(_STR, "Optional; must equal the path's id if given."),
-            "url": _STR,
-            "title": _STR,
-            "authors": _STRS,
-            "body": _STR,
-            "tags": _STRS,
-            "section": _STR,
-            "summary": _STR,
-            "language": _STR,
-            "published": _described(_STR_OR_NULL, "ISO 8601."),
-            "updated": _STR_OR_NULL,
-            "word_count": _INT,
-            "content_hash": _STR,
-            "source": _STR,
-        },
-        required=[],
-        closed=False,
-    ),
-    "PutResponse": _obj(
-        {"id": _STR, "created": _BOOL, "document": _ref("Document")},
-    ),
-    "RelatedResponse": _obj(
-        {"id": _STR, "hits": {"type": "array", "items": _ref("Hit")}},
-    ),
-    "Health": _obj(
-        {"status": {"const": "ok"}, "documents": _INT, "ready": _BOOL},
-        required=["status", "documents", "ready"],
-        closed=False,
-    ),
-    "Latency": _obj(
-        {"count": _INT, "p50": _NUM, "p95": _NUM, "p99": _NUM, "max": _NUM}
-    ),
-    "Stats": _obj(
-        {
-            "documents": _INT,
-            "index_bytes": _INT,
-            "last_update": _STR_OR_NULL,
-            "generation": _INT,
-            "segments": _INT,
-            "workers": _described(
-                {**_INT, "minimum": 1}, "Worker processes serving on this machine."
-            ),
-            "worker": _described(
-                _obj({"id": _INT, "pid": _INT}), "The worker that answered."
-            ),
-            "started": _described(
-                _STR,
-                "When the answering worker started (its uptime, latencies and "
-                "zero-result queries are its own).",
-            ),
-            "uptime_s": _NUM,
-            "queries": _described(
-                {"type": "object", "additionalProperties": _INT},
-                "Queries by kind, summed over this machine's workers.",
-            ),
-            "zero_result_counts": {"type": "object", "additionalProperties": _INT},
-            "requests": _described(
-                {"type": "object", "additionalProperties": _INT},
-                "Requests by route, summed over this machine's workers.",
-            ),
-            "errors": {"type": "object", "additionalProperties": _INT},
-            "latency_ms": _described(
-                {"type": "object", "additionalProperties": _ref("Latency")},
-                "Latency by route, of the answering worker.",
-            ),
-            "zero_result_queries": _described(
-                {"type": "array", "items": _obj({"q": _STR, "count": _INT})},
-                "The answering worker's most frequent queries that found nothing.",
-            ),
-        },
-        required=[
-            "documents",
-            "index_bytes",
-            "last_update",
-            "workers",
-            "worker",
-            "started",
-            "uptime_s",
-            "queries",
-            "requests",
-            "latency_ms",
-            "zero_result_queries",
-        ],
-        closed=False,
-    ),
+    "schema": STR,
 }
 
 
@@ -403,7 +187,7 @@ def document() -> dict[str, Any]:
                     "summary": "Ranked, filtered, faceted search",
                     "parameters": SEARCH_PARAMETERS,
                     "responses": {
-                        "200": _json(_ref("SearchResponse"), "Results"),
+                        "200": _json(ref("SearchResponse"), "Results"),
                         **_error_responses(400, 503),
                     },
                 }
@@ -419,11 +203,11 @@ def document() -> dict[str, Any]:
                                 "application/json": {
                                     "schema": {
                                         "type": "array",
-                                        "items": _ref("Suggestion"),
+                                        "items": ref("Suggestion"),
                                     }
                                 },
                                 "application/x-suggestions+json": {
-                                    "schema": _ref("OpenSearchSuggestions")
+                                    "schema": ref("OpenSearchSuggestions")
                                 },
                             },
                         },
@@ -436,7 +220,7 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "One stored document",
                     "responses": {
-                        "200": _json(_ref("Document"), "The document"),
+                        "200": _json(ref("Document"), "The document"),
                         **_error_responses(404, 503),
                     },
                 },
@@ -446,13 +230,13 @@ def document() -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "text/html": {"schema": _STR},
-                            "application/json": {"schema": _ref("DocumentInput")},
+                            "text/html": {"schema": STR},
+                            "application/json": {"schema": ref("DocumentInput")},
                         },
                     },
                     "responses": {
-                        "200": _json(_ref("PutResponse"), "Replaced"),
-                        "201": _json(_ref("PutResponse"), "Created"),
+                        "200": _json(ref("PutResponse"), "Replaced"),
+                        "201": _json(ref("PutResponse"), "Created"),
                         **_error_responses(400, 401, 403, 413, 415, 422, 503),
                     },
                 },
@@ -471,7 +255,7 @@ def document() -> dict[str, Any]:
                     "summary": "Related documents (the document itself excluded)",
                     "parameters": RELATED_PARAMETERS,
                     "responses": {
-                        "200": _json(_ref("RelatedResponse"), "Related documents"),
+                        "200": _json(ref("RelatedResponse"), "Related documents"),
                         **_error_responses(400, 404, 503),
                     },
                 },
@@ -480,7 +264,7 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "Readiness and document count",
                     "responses": {
-                        "200": _json(_ref("Health"), "Ready"),
+                        "200": _json(ref("Health"), "Ready"),
                         **_error_responses(503),
                     },
                 }
@@ -489,7 +273,7 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "Index figures and this process's request metrics",
                     "responses": {
-                        "200": _json(_ref("Stats"), "Statistics"),
+                        "200": _json(ref("Stats"), "Statistics"),
                         **_error_responses(503),
                     },
                 }
@@ -504,7 +288,7 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": SCHEMAS,
             "responses": {
-                f"E{code}": _json(_ref("Error"), text)
+                f"E{code}": _json(ref("Error"), text)
                 for code, text in sorted(ERROR_TEXTS.items())
             },
             "securitySchemes": {

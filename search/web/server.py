@@ -60,7 +60,6 @@ LOOP_TIMEOUT = 1
 STALE_MS = 3000
 
 
-
 class OnePieceTask(WSGITask):  # type: ignore[misc]
     """A waitress task that sends a response's headers with its first body bytes.
 
