@@ -236,6 +236,10 @@ class Server:
                 str(self.port),
                 "--threads",
                 str(threads),
+                # one process: its CPU and memory are the figures of this phase
+                # (``benchmarks.workers`` measures 1 against 2 worker processes)
+                "--workers",
+                "1",
             ]
             started = time.perf_counter()
             self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log)

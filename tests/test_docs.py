@@ -151,7 +151,7 @@ def test_every_option_the_readme_names_exists():
     assert named <= known
 
 
-@pytest.mark.parametrize("command", ["index", "extract", "serve", "query"])
+@pytest.mark.parametrize("command", ["index", "extract", "serve", "query", "snapshot"])
 def test_every_option_of_the_commands_is_documented(command):
     text = README.read_text("utf-8")
     for action in _cli_parsers()[command]._actions:

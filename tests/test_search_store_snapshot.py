@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,47 @@ def test_engine_keeps_serving_when_the_link_names_a_broken_folder(tmp_path, capl
         assert "cannot be opened" in caplog.text
     finally:
         engine.close()
+
+
+def test_searches_running_while_snapshots_are_switched_never_fail(tmp_path):
+    writer_index = build_index(tmp_path / "writer", _docs(3))
+    snapshot(writer_index, tmp_path / "snap0")
+    link = tmp_path / "current"
+    link.symlink_to(tmp_path / "snap0")
+    engine = SearchEngine(link, read_only=True)
+    errors: list[BaseException] = []
+    totals: list[int] = []
+    stop = threading.Event()
+
+    def search_loop() -> None:
+        while not stop.is_set():
+            try:
+                totals.append(engine.search(SearchRequest(q="grain", facets=())).total)
+            except BaseException as exc:  # noqa: BLE001 - any failure fails the test
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=search_loop) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        ix = open_or_create(writer_index)
+        for i in range(1, 6):
+            with committing_writer(ix) as w:
+                w.add_document(**schema.to_index_fields(_docs(1, start=10 + i)[0]))
+            snapshot(writer_index, tmp_path / f"snap{i}")
+            tmp_link = tmp_path / "current.tmp"
+            tmp_link.symlink_to(tmp_path / f"snap{i}")
+            os.replace(tmp_link, link)
+            seen = len(totals)
+            deadline = time.monotonic() + 10
+            while len(totals) < seen + 8 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        engine.close()
+    assert errors == []
+    assert totals[0] == 3 and totals[-1] == 8
+    assert sorted(set(totals)) == list(range(3, 9))  # every snapshot was served

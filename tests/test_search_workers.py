@@ -253,3 +253,32 @@ def test_a_read_only_server_refuses_writes_with_405(index, tmp_path):
         assert server.get_json("/health")["documents"] > 0
     finally:
         server.stop()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (an exited process not yet reaped is a zombie: 'Z')."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_workers_stop_when_their_supervisor_is_killed(index, tmp_path):
+    server = _serve(index, tmp_path, "--workers", "2")
+    try:
+        pids = _workers_seen(server, 2)
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            alive = [p for p in pids.values() if _running(p)]
+            if not alive:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"orphaned workers still running: {alive}")
+        with pytest.raises(OSError):  # the port is free again: nobody answers
+            server.request("GET", "/health", timeout=2)
+    finally:
+        server.stop()

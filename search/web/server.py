@@ -122,6 +122,8 @@ class GracefulServer:
         sock: socket.socket,
         config: Config,
         shared: SharedCounters | None = None,
+        *,
+        watch_parent: bool = False,
     ) -> None:
         """Prepare the server (``run`` serves until stopped).
 
@@ -131,6 +133,9 @@ class GracefulServer:
             config: The settings (threads, graceful timeout).
             shared: The machine's shared counters, to balance connections between
                 the workers (None: a single process).
+            watch_parent: Stop when the parent process goes away (a worker whose
+                supervisor died); never for a single process, whose parent is a
+                shell or an init system.
         """
         self._map: dict[int, Any] = {}
         self.server = waitress.create_server(
@@ -150,7 +155,7 @@ class GracefulServer:
         self.graceful_timeout = config.graceful_timeout
         self._stopping = threading.Event()
         self._closed = False
-        self._parent = os.getppid()
+        self._parent = os.getppid() if watch_parent else None
 
     def run(self) -> None:
         """Serve until a SIGTERM/SIGINT (or ``stop()``) and the drain are done."""
@@ -175,7 +180,7 @@ class GracefulServer:
         """Drive the drain from outside the loop: every step runs in the loop."""
         next_parent_check = time.monotonic() + PARENT_POLL
         while not self._stopping.wait(DRAIN_POLL):
-            if time.monotonic() >= next_parent_check:
+            if self._parent is not None and time.monotonic() >= next_parent_check:
                 next_parent_check = time.monotonic() + PARENT_POLL
                 if os.getppid() != self._parent:
                     logger.warning("the supervisor is gone: stopping")
@@ -249,9 +254,19 @@ def serve_socket(
     sock: socket.socket,
     config: Config,
     shared: SharedCounters | None = None,
+    *,
+    worker: bool = False,
 ) -> None:
-    """Serve ``app`` on the listening ``sock`` until stopped (gracefully)."""
-    GracefulServer(app, sock, config, shared).run()
+    """Serve ``app`` on the listening ``sock`` until stopped (gracefully).
+
+    Args:
+        app: The WSGI app.
+        sock: The listening socket.
+        config: The settings.
+        shared: The machine's shared counters (workers only).
+        worker: This is a supervisor's worker: it stops when the supervisor dies.
+    """
+    GracefulServer(app, sock, config, shared, watch_parent=worker).run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -278,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"analysis-search worker {args.worker}: error: {exc}\n")
         return 1
     sock = socket.socket(fileno=args.fd)
-    serve_socket(app, sock, config, shared)
+    serve_socket(app, sock, config, shared, worker=True)
     return 0
 
 
