@@ -33,7 +33,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,7 @@ from benchmarks.load import (
     TreeMemorySampler,
     cpu_seconds,
     dir_bytes,
+    free_port,
     proc_status_kb,
     run_http,
     run_local,
@@ -210,13 +210,6 @@ def bench_indexing(n: int, pages: Path, jsonl: Path, work: Path) -> dict[str, An
 
 
 # --- the server ---------------------------------------------------------------------
-def free_port() -> int:
-    """A loopback port that was free a moment ago."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     """``analysis-search serve`` in a subprocess (retried on a fresh port)."""
 

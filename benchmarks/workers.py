@@ -35,21 +35,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.load import cpu_seconds, descendants
+from benchmarks.load import cpu_seconds, descendants, free_port
 
 HOST = "127.0.0.1"
 CONNECTIONS = 8
 WRK_THREADS = 1  # one thread drives 8 connections; the paths never repeat
 WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "10"))
 SETTLE_SECONDS = 2.0
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def pss_kb(pid: int) -> int:
@@ -143,7 +135,7 @@ def _start(
     index: Path, workers: int, log: Path, threads: int = 8
 ) -> tuple[subprocess.Popen[bytes], int]:
     script = Path(sys.executable).parent / "analysis-search"
-    port = _free_port()
+    port = free_port(HOST)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANALYSIS_SEARCH_")}
     env["ANALYSIS_SEARCH_CACHE_SIZE"] = "0"  # no result cache, even on a repeat
     env["ANALYSIS_SEARCH_LOG_LEVEL"] = "WARNING"  # no access log in the figures

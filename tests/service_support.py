@@ -198,6 +198,21 @@ def start_server(
     raise AssertionError("unreachable")
 
 
+def index_fields(
+    doc_id: str, title: str = "A title", body: str = "Some body text"
+) -> dict[str, Any]:
+    """Index fields of a small document (its ``source`` is ``/src/<id>``)."""
+    return schema.to_index_fields(
+        {"id": doc_id, "title": title, "body": body, "source": f"/src/{doc_id}"}
+    )
+
+
+def stored_ids(ix: Any) -> set[str]:
+    """Ids of every document committed in an open index."""
+    with ix.searcher() as s:
+        return {d["id"] for d in s.all_stored_fields()}
+
+
 def serve_command(index: Path, *extra: str) -> list[str]:
     """``analysis-search serve`` of ``index`` on ``{port}`` (for ``start_server``)."""
     return [

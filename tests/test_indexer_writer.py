@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from service_support import index_fields, stored_ids
 
 from indexer.errors import IndexerError
 from indexer.writer import open_writer
@@ -11,30 +12,15 @@ from search.store.errors import IndexLockedError
 from search.store.writing import open_or_create
 
 
-def _fields(doc_id: str, title: str = "A title", body: str = "Some body text") -> dict:
-    return schema.to_index_fields(
-        {"id": doc_id, "title": title, "body": body, "source": f"/src/{doc_id}"}
-    )
-
-
-def _ids(ix) -> set[str]:
-    with ix.searcher() as s:
-        return {d["id"] for d in s.all_stored_fields()}
-
-
-def _fail_merge(writer, segments):
-    raise OSError(28, "No space left on device")
-
-
 def test_open_writer_adds_replaces_and_deletes(tmp_path):
     with open_writer(tmp_path) as dw:
         assert dw.existing() == {}
-        assert dw.write(_fields("one", title="First")) is False
-        assert dw.write(_fields("two")) is False
+        assert dw.write(index_fields("one", title="First")) is False
+        assert dw.write(index_fields("two")) is False
     with open_writer(tmp_path) as dw:
         assert set(dw.existing()) == {"one", "two"}
         assert dw.existing()["one"].source == "/src/one"
-        assert dw.write(_fields("one", title="First, revised")) is True
+        assert dw.write(index_fields("one", title="First, revised")) is True
         assert dw.delete("two") is True
         assert dw.delete("missing") is False
     ix = open_or_create(tmp_path)
@@ -45,7 +31,7 @@ def test_open_writer_adds_replaces_and_deletes(tmp_path):
 
 def test_open_writer_does_not_commit_a_run_that_changed_nothing(tmp_path):
     with open_writer(tmp_path) as dw:
-        dw.write(_fields("one"))
+        dw.write(index_fields("one"))
     generation = open_or_create(tmp_path).latest_generation()
     with open_writer(tmp_path) as dw:
         assert set(dw.existing()) == {"one"}
@@ -54,12 +40,12 @@ def test_open_writer_does_not_commit_a_run_that_changed_nothing(tmp_path):
 
 def test_open_writer_cancels_everything_on_error(tmp_path):
     with open_writer(tmp_path) as dw:
-        dw.write(_fields("one"))
+        dw.write(index_fields("one"))
     with pytest.raises(KeyError), open_writer(tmp_path) as dw:
-        dw.write(_fields("two"))
+        dw.write(index_fields("two"))
         dw.delete("one")
         raise KeyError("stop")
-    assert _ids(open_or_create(tmp_path)) == {"one"}
+    assert stored_ids(open_or_create(tmp_path)) == {"one"}
 
 
 def test_open_writer_reports_a_held_lock(tmp_path):

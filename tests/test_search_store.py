@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from service_support import index_fields, stored_ids
 from whoosh.index import LockError
 
 from search import schema
@@ -14,17 +15,6 @@ from search.store import blocks, pinned, storage
 from search.store.errors import IndexLockedError
 from search.store.index import check_schema, read_version
 from search.store.writing import committing_writer, open_or_create
-
-
-def _fields(doc_id: str, title: str = "A title", body: str = "Some body text") -> dict:
-    return schema.to_index_fields(
-        {"id": doc_id, "title": title, "body": body, "source": f"/src/{doc_id}"}
-    )
-
-
-def _ids(ix) -> set[str]:
-    with ix.searcher() as s:
-        return {d["id"] for d in s.all_stored_fields()}
 
 
 def _fail_merge(writer, segments):
@@ -44,9 +34,9 @@ def test_open_or_create_creates_folder_index_and_version_file(tmp_path):
 def test_open_or_create_opens_an_existing_index_as_it_is(tmp_path):
     ix = open_or_create(tmp_path)
     with committing_writer(ix) as w:
-        w.add_document(**_fields("one"))
+        w.add_document(**index_fields("one"))
     again = open_or_create(tmp_path)
-    assert _ids(again) == {"one"}
+    assert stored_ids(again) == {"one"}
 
 
 def test_read_version_of_a_folder_without_one(tmp_path):
@@ -58,20 +48,20 @@ def test_read_version_of_a_folder_without_one(tmp_path):
 def test_committing_writer_commits_on_success(tmp_path):
     ix = open_or_create(tmp_path)
     with committing_writer(ix) as w:
-        w.add_document(**_fields("one"))
-        w.add_document(**_fields("two"))
-    assert _ids(ix) == {"one", "two"}
+        w.add_document(**index_fields("one"))
+        w.add_document(**index_fields("two"))
+    assert stored_ids(ix) == {"one", "two"}
 
 
 def test_committing_writer_cancels_on_error_in_the_block(tmp_path):
     ix = open_or_create(tmp_path)
     with pytest.raises(RuntimeError, match="boom"), committing_writer(ix) as w:
-        w.add_document(**_fields("one"))
+        w.add_document(**index_fields("one"))
         raise RuntimeError("boom")
-    assert _ids(ix) == set()
+    assert stored_ids(ix) == set()
     with committing_writer(ix) as w:  # the lock was released
-        w.add_document(**_fields("two"))
-    assert _ids(ix) == {"two"}
+        w.add_document(**index_fields("two"))
+    assert stored_ids(ix) == {"two"}
 
 
 def test_plain_whoosh_writer_keeps_the_lock_after_a_failed_commit(tmp_path):
@@ -80,7 +70,7 @@ def test_plain_whoosh_writer_keeps_the_lock_after_a_failed_commit(tmp_path):
     leaked = ix.writer()
     leaked.mergetype = _fail_merge
     with pytest.raises(OSError), leaked:
-        leaked.add_document(**_fields("one"))
+        leaked.add_document(**index_fields("one"))
     with pytest.raises(LockError):
         ix.writer()
     leaked.cancel()  # clean up: close its files and release the lock
@@ -89,26 +79,26 @@ def test_plain_whoosh_writer_keeps_the_lock_after_a_failed_commit(tmp_path):
 def test_committing_writer_releases_the_lock_when_commit_fails(tmp_path):
     ix = open_or_create(tmp_path)
     with committing_writer(ix) as w:
-        w.add_document(**_fields("old"))
+        w.add_document(**index_fields("old"))
     with pytest.raises(OSError, match="No space left"), committing_writer(ix) as w:
-        w.add_document(**_fields("new"))
+        w.add_document(**index_fields("new"))
         w.mergetype = _fail_merge  # makes commit() itself fail
-    assert _ids(ix) == {"old"}
+    assert stored_ids(ix) == {"old"}
     with committing_writer(ix) as w:  # not left write-locked
-        w.add_document(**_fields("new"))
-    assert _ids(ix) == {"old", "new"}
+        w.add_document(**index_fields("new"))
+    assert stored_ids(ix) == {"old", "new"}
 
 
 def test_committing_writer_reports_a_held_lock_as_index_locked(tmp_path):
     ix = open_or_create(tmp_path)
     with committing_writer(ix) as w:
-        w.add_document(**_fields("one"))
+        w.add_document(**index_fields("one"))
         with (
             pytest.raises(IndexLockedError, match="index is locked"),
             committing_writer(ix),
         ):
             pass
-    assert _ids(ix) == {"one"}
+    assert stored_ids(ix) == {"one"}
 
 
 def test_committing_writer_waits_up_to_timeout(tmp_path):
@@ -124,12 +114,12 @@ def test_committing_writer_waits_up_to_timeout(tmp_path):
 def test_committing_writer_cancels_when_nothing_changed(tmp_path):
     ix = open_or_create(tmp_path)
     with committing_writer(ix) as w:
-        w.add_document(**_fields("one"))
+        w.add_document(**index_fields("one"))
     before = ix.latest_generation()
     with committing_writer(ix, changed=lambda: False) as w:
-        w.add_document(**_fields("two"))
+        w.add_document(**index_fields("two"))
     assert ix.latest_generation() == before
-    assert _ids(ix) == {"one"}
+    assert stored_ids(ix) == {"one"}
 
 
 def test_check_schema_refuses_another_version(tmp_path):
@@ -157,7 +147,7 @@ def test_the_private_names_the_store_uses_still_exist(tmp_path):
     assert issubclass(storage.ZeroCopyBufferFile, BufferFile)
     ix = open_or_create(tmp_path)
     with committing_writer(ix) as w:
-        w.add_document(**_fields("one", body="energy policy energy"))
+        w.add_document(**index_fields("one", body="energy policy energy"))
     with ix.searcher() as searcher:
         reader = searcher.reader()
         assert blocks.segment_key(reader) is not None
@@ -180,7 +170,7 @@ def test_block_readers_agree_with_the_public_matcher(tmp_path):
     with committing_writer(ix) as w:
         for i in range(300):
             body = "energy " * (1 + i % 3) + ("policy" if i % 2 else "grid")
-            w.add_document(**_fields(f"d{i}", body=body))
+            w.add_document(**index_fields(f"d{i}", body=body))
     with ix.searcher() as searcher:
         reader = searcher.reader()
         ids, weights = blocks.read_postings(reader, schema.BODY, b"energi")

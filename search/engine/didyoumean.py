@@ -9,6 +9,7 @@ to see whether it finds more than the reader's own.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from search.engine.matching import Evaluator
 from search.query.analysis import max_typos
@@ -31,12 +32,13 @@ class DidYouMean:
     def __init__(
         self,
         vocab: ReaderVocabulary,
-        evaluator: Evaluator,
+        evaluator: Callable[[], Evaluator],
         doc_count: int,
         deadline: float,
     ) -> None:
-        """Bind to the vocabulary, an evaluator for the corrected query, the number
-        of documents and the request's deadline."""
+        """Bind to the vocabulary, a maker of the evaluator for the corrected query
+        (called only when there is one to match), the number of documents and the
+        request's deadline."""
         self.vocab = vocab
         self.evaluator = evaluator
         self.doc_count = doc_count
@@ -79,6 +81,6 @@ class DidYouMean:
         text = corrected.show()
         if not changed or text.strip() == typed.strip():
             return None
-        matched = self.evaluator.match(build_plain(corrected, None))
+        matched = self.evaluator().match(build_plain(corrected, None))
         found = (matched.found.bits & allowed & ~matched.excluded).bit_count()
         return text if found > total else None

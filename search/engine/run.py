@@ -137,7 +137,7 @@ class RequestRun:
         if plan.parsed is not None and not plan.match_all:
             speller = DidYouMean(
                 self.vocab(),
-                self.evaluator(fresh=True),
+                lambda: self.evaluator(fresh=True),
                 self.facets.doc_count,
                 self.deadline,
             )

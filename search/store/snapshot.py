@@ -24,7 +24,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from search.errors import IndexUnavailableError
-from search.store.index import check_schema, open_index
+from search.store.index import open_index
 
 #: Whoosh's index name inside the folder.
 INDEX_NAME = "MAIN"
@@ -88,9 +88,8 @@ def snapshot(
         except OSError as exc:
             shutil.rmtree(work, ignore_errors=True)
             raise IndexUnavailableError(f"cannot write the snapshot: {exc}") from exc
-        ix = open_index(work)
+        ix = open_index(work)  # checks the copy's schema version and fields
         try:
-            check_schema(work, ix)
             with ix.searcher() as searcher:
                 documents = searcher.doc_count()
         finally:

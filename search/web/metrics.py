@@ -90,11 +90,11 @@ class SharedCounters:
         ]
 
 
+_CELLS = {name: i for i, name in enumerate(SHARED_ENDPOINTS)}
+
+
 def _endpoint_cell(endpoint: str) -> int:
-    try:
-        return SHARED_ENDPOINTS.index(endpoint)
-    except ValueError:
-        return SHARED_ENDPOINTS.index("other")
+    return _CELLS.get(endpoint, _CELLS["other"])
 
 
 def percentile(sorted_values: Sequence[float], pct: float) -> float:

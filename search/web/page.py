@@ -1,6 +1,6 @@
 """The reader's search page: ``/``, ``/opensearch.xml`` and ``/static/`` files.
 
-The page is plain HTML, CSS and JavaScript shipped in ``search/static/`` (no build
+The page is plain HTML, CSS and JavaScript shipped in ``search/web/static/`` (no build
 step, no CDN, no external fonts), so it works offline and on an intranet. The HTML is
 a small template: this module fills in the mount point and a content hash per asset
 (``?v=...``) so the static files can be cached for a long time and still change on
