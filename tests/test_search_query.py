@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from search.errors import QueryError
@@ -199,13 +201,35 @@ def test_stop_words_only_is_not_match_all() -> None:
     assert built.specs == []
 
 
-def test_transpositions_and_edits() -> None:
-    from search.query.vocab import edits1, transpositions
+def test_transpositions() -> None:
+    from search.query.vocab import transpositions
 
     assert "energy" in transpositions("enegry")
     assert "grain" in transpositions("grian")
     assert "aab" not in transpositions("aab")  # swapping equal letters changes nothing
-    one = edits1("corridr")
-    assert "corridor" in one
-    assert "corrid" in one
-    assert "corrida" in one
+
+
+def test_fuzzy_rules_of_the_vocabulary(examples_index: Path) -> None:
+    from whoosh import index
+
+    from search.query.vocab import SpellVocab
+
+    with index.open_dir(str(examples_index)).searcher() as searcher:
+        vocab = SpellVocab(searcher.reader())
+    assert vocab.df("energy") > 0
+    words = [w for w, _ in vocab.fuzzy("enegry", 1, 8)]
+    assert words[0] == "energy"  # a swap is one edit
+    assert "energy" in [w for w, _ in vocab.fuzzy("neergy", 1, 8)]  # first two swapped
+    assert "energy" in [w for w, _ in vocab.fuzzy("enrgi", 2, 8)]  # two edits
+    assert "energy" not in [w for w, _ in vocab.fuzzy("enrgi", 1, 8)]
+    # two edits that change the second letter without a swap: not a typo of it
+    assert "energy" not in [w for w, _ in vocab.fuzzy("exergi", 2, 8)]
+    # the first letter must match (unless swapped with the second)
+    assert "energy" not in [w for w, _ in vocab.fuzzy("anergy", 2, 8)]
+    assert vocab.fuzzy("energy", 0, 8) == []
+    # closest first, then the most frequent
+    from rapidfuzz.distance import OSA
+
+    found = vocab.fuzzy("ecenomy", 2, 8)
+    keys = [(OSA.distance("ecenomy", w), -df) for w, df in found]
+    assert found and keys == sorted(keys)

@@ -16,7 +16,7 @@ from search.query.analysis import max_typos
 from search.query.build import FUZZY_MAX_WORDS, build_plain
 from search.query.plain import ParsedQuery
 from search.query.spelling import correct_words
-from search.query.vocab import ReaderVocabulary
+from search.query.vocab import SpellVocab
 
 #: Suggest a correction when a query finds fewer results than this...
 DID_YOU_MEAN_BELOW = 3
@@ -31,7 +31,7 @@ class DidYouMean:
 
     def __init__(
         self,
-        vocab: ReaderVocabulary,
+        vocab: SpellVocab,
         evaluator: Callable[[], Evaluator],
         doc_count: int,
         deadline: float,

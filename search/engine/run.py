@@ -32,7 +32,7 @@ from search.models import Facet, SearchRequest, SearchResult
 from search.query.build import BuiltQuery, build_plain
 from search.query.plain import ParsedQuery, parse_plain
 from search.query.raw import parse_raw, query_terms
-from search.query.vocab import ReaderVocabulary
+from search.query.vocab import SpellVocab
 from search.scoring.bitsets import bitset, docnums, ranked_within
 from search.scoring.collect import collect
 from search.scoring.postings import Scored, union
@@ -161,10 +161,9 @@ class RequestRun:
         )
 
     # the query ---------------------------------------------------------------------
-    def vocab(self) -> ReaderVocabulary:
-        """The generation's words with this thread's reader (typo fixes)."""
-        reader = self.searcher.reader()
-        return ReaderVocabulary(self.state.vocab(reader), reader)
+    def vocab(self) -> SpellVocab:
+        """The generation's words (frequencies, completions, typo fixes)."""
+        return self.state.vocab(self.searcher.reader())
 
     def evaluator(self, *, fresh: bool = False) -> Evaluator:
         """An evaluator of plain queries; ``fresh`` gives it a time limit of its own

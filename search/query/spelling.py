@@ -10,11 +10,11 @@ from dataclasses import replace
 from search.query.analysis import TOKEN_RE, max_typos, spell_words
 from search.query.build import FUZZY_MAX_WORDS
 from search.query.plain import ParsedQuery
-from search.query.vocab import ReaderVocabulary
+from search.query.vocab import SpellVocab
 
 
 def correct_words(
-    vocab: ReaderVocabulary,
+    vocab: SpellVocab,
     parsed: ParsedQuery,
     min_df: int = 1,
     deadline: float | None = None,

@@ -216,11 +216,15 @@ class TermScores:
         if not found:
             return EMPTY
         df = max(n for n, _, _, _ in found)
+        idf = bm25_idf(df, self.n_docs)
+        k1 = self.k1
+        scale = idf * (k1 + 1.0)
         # the field with most postings first: it fills the dict in one pass
         found.sort(key=lambda nfwb: -nfwb[0])
         btexts = [(f, w, b) for _, f, w, b in found]
+        leaves = searcher.leaf_searchers()
         acc: dict[int, float] = {}
-        for sub, offset in searcher.leaf_searchers():
+        for sub, offset in leaves:
             reader = sub.reader()
             seg = segment_key(reader)
             for fieldname, weight, btext in btexts:
@@ -239,6 +243,14 @@ class TermScores:
                     if not ids:
                         continue
                     norms = self._norms(reader, seg, fieldname, norm_a, norm_b)
+                if len(btexts) == 1 and len(leaves) == 1:
+                    # one field of one segment: the final scores in one pass
+                    scores = {
+                        d: scale * x / (x + k1)
+                        for d, tf in zip(ids, tfs, strict=True)
+                        for x in (weight * tf / norms[d],)
+                    }
+                    return Scored(bitset(scores, self.size), scores)
                 if not acc and not offset:  # the common case: one pass, no merging
                     acc = {
                         d: weight * tf / norms[d]
@@ -249,9 +261,6 @@ class TermScores:
                 for d, tf in zip(ids, tfs, strict=True):
                     gd = offset + d
                     acc[gd] = get(gd, 0.0) + weight * tf / norms[d]
-        idf = bm25_idf(df, self.n_docs)
-        k1 = self.k1
-        scale = idf * (k1 + 1.0)
         scores = {d: scale * t / (t + k1) for d, t in acc.items()}
         return Scored(bitset(scores, self.size), scores)
 
