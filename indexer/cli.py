@@ -104,6 +104,12 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument(
             "--jobs", type=_positive_int, metavar="N", help="parser processes"
         )
+        p.add_argument(
+            "--writers",
+            type=_positive_int,
+            metavar="N",
+            help="index writer processes (default: one per core, at most 4)",
+        )
         p.add_argument("--quiet", action="store_true", help="no progress, no summary")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
@@ -292,6 +298,7 @@ def _index(opts: argparse.Namespace, site: SiteConfig) -> int:
         strict=opts.strict,
         site=site,
         jobs=opts.jobs,
+        writers=opts.writers,
     )
     reporter = _CliReporter(show_progress=not opts.quiet and sys.stderr.isatty())
     try:

@@ -42,7 +42,9 @@ class IndexOptions:
         strict: Stop at the first bad page and commit nothing.
         site: CSS-selector overrides for the parser.
         jobs: Parser processes (None: one per core; 1: parse in-process).
-        limitmb: Whoosh's in-memory posting pool size (MB).
+        limitmb: Whoosh's in-memory posting pool size (MB), shared by the writers.
+        writers: Writer processes, each writing a segment (None: one per core, at
+            most ``MAX_WRITERS``; 1: the indexer's own process writes).
     """
 
     index_dir: Path
@@ -53,6 +55,7 @@ class IndexOptions:
     site: SiteConfig = EMPTY
     jobs: int | None = None
     limitmb: int = DEFAULT_LIMITMB
+    writers: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +162,9 @@ def run(options: IndexOptions, reporter: Reporter | None = None) -> IndexReport:
         except FileNotFoundError as exc:
             raise UsageError(f"no such file or folder: {exc.args[0]}") from None
         report = IndexReport()
-        with open_writer(options.index_dir, limitmb=options.limitmb) as writer:
+        with open_writer(
+            options.index_dir, limitmb=options.limitmb, writers=options.writers
+        ) as writer:
             _run_pages(options, sources, writer, report, rep)
     report.seconds = time.perf_counter() - started
     return report
@@ -285,7 +290,9 @@ def _run_jsonl(options: IndexOptions, rep: Reporter) -> IndexReport:
     assert options.jsonl is not None
     report = IndexReport()
     label = options.jsonl
-    with open_writer(options.index_dir, limitmb=options.limitmb) as writer:
+    with open_writer(
+        options.index_dir, limitmb=options.limitmb, writers=options.writers
+    ) as writer:
         existing = writer.existing()
         first_line: dict[str, int] = {}
         rep.start(0)

@@ -17,6 +17,17 @@ from search.store.writing import committing_writer, open_or_create
 
 #: Memory (MB) of Whoosh's posting pool before it spills sorted runs to disk.
 DEFAULT_LIMITMB = 256
+#: Writer processes by default at most: each adds a segment to every run, merged
+#: by later runs.
+MAX_WRITERS = 4
+
+
+def writer_count(writers: int | None) -> int:
+    """Writer processes of a run: ``writers``, or one per core (at most
+    ``MAX_WRITERS``) when None."""
+    if writers is not None:
+        return max(1, writers)
+    return max(1, min(MAX_WRITERS, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,10 @@ class DocumentWriter:
 
 @contextmanager
 def open_writer(
-    index_dir: str | os.PathLike[str], *, limitmb: int = DEFAULT_LIMITMB
+    index_dir: str | os.PathLike[str],
+    *,
+    limitmb: int = DEFAULT_LIMITMB,
+    writers: int | None = 1,
 ) -> Iterator[DocumentWriter]:
     """Open (or create) the index and hold its write lock for one run.
 
@@ -107,7 +121,10 @@ def open_writer(
 
     Args:
         index_dir: The index folder.
-        limitmb: Whoosh's in-memory posting pool size.
+        limitmb: Whoosh's in-memory posting pool size (divided among the writers).
+        writers: Writer processes, each writing a segment of its own (None: one
+            per core, at most ``MAX_WRITERS``; 1: this process writes). They are
+            stopped on any error or Ctrl-C, and die with this process.
 
     Yields:
         The run's ``DocumentWriter``.
@@ -129,11 +146,13 @@ def open_writer(
         except SchemaMismatchError as exc:
             raise IndexerError(exc.message) from None
         documents: DocumentWriter | None = None
+        procs = writer_count(writers)
         with committing_writer(
             ix,
             timeout=0.0,
             changed=lambda: documents is not None and documents.changed,
-            limitmb=limitmb,
+            procs=procs,
+            limitmb=max(32, limitmb // procs),
         ) as writer:
             documents = DocumentWriter(writer)
             yield documents

@@ -12,6 +12,7 @@ This module imports only whoosh and the standard library.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +121,22 @@ def text_analyzer() -> Any:
         | StopFilter()
         | StemFilter()
     )
+
+
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+def distinct_words(*texts: str) -> str:
+    """Each word of ``texts`` once, in order of first use, as one text.
+
+    The ``spell`` field answers only which documents hold a word (its document
+    frequency), never how often or where: analysing each distinct word once gives
+    the same lexicon for about half the indexing time of the whole text.
+    """
+    seen: dict[str, None] = {}
+    for text in texts:
+        seen.update(dict.fromkeys(_TOKEN_RE.findall(text)))
+    return " ".join(seen)
 
 
 def spell_analyzer() -> Any:
@@ -327,7 +344,7 @@ def to_index_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
         WORD_COUNT: d[WORD_COUNT],
         CONTENT_HASH: d[CONTENT_HASH],
         SOURCE: d[SOURCE],
-        SPELL: " ".join((d[TITLE], " ".join(d[TAGS]), " ".join(d[AUTHORS]), d[BODY])),
+        SPELL: distinct_words(d[TITLE], *d[TAGS], *d[AUTHORS], d[BODY]),
         TAG: ",".join(d[TAGS]),
         AUTHOR: ",".join(d[AUTHORS]),
         SECTION_KEY: d[SECTION].replace(",", " "),

@@ -85,6 +85,7 @@ INDEXER_MAY_LOAD = frozenset(
         "search.store.errors",
         "search.store.index",
         "search.store.storage",
+        "search.store.parallel",
         "search.store.writing",
     }
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from search.errors import IndexUnavailableError
+from search.errors import IndexUnavailableError, SearchError
 
 
 class IndexLockedError(IndexUnavailableError):
@@ -18,3 +18,10 @@ class IndexLockedError(IndexUnavailableError):
             f"{index_dir}; retry shortly"
         )
         self.index_dir = index_dir
+
+
+class SubWriterError(SearchError):
+    """A sub-writer process of a parallel index writer failed; nothing was
+    committed."""
+
+    exit_code = 1

@@ -15,6 +15,7 @@ from whoosh.index import Index, LockError
 
 from search import schema
 from search.store.errors import IndexLockedError
+from search.store.parallel import ParallelWriter
 
 
 def write_schema_version(index_dir: str | os.PathLike[str]) -> None:
@@ -58,6 +59,7 @@ def committing_writer(
     timeout: float = 0.0,
     *,
     changed: Callable[[], bool] | None = None,
+    procs: int = 1,
     **writer_kwargs: Any,
 ) -> Iterator[Any]:
     """A Whoosh writer that commits when the block succeeds and always unlocks.
@@ -73,7 +75,9 @@ def committing_writer(
         changed: Asked when the block ends normally; when it answers False the
             writer is cancelled instead of committed, so a run that changed
             nothing keeps the index generation as it was (None: always commit).
-        **writer_kwargs: Passed to ``ix.writer`` (``limitmb``, ``procs``, ...).
+        procs: Writer processes: above 1, ``search.store.parallel.ParallelWriter``
+            writes that many segments at once (``limitmb`` is then each one's).
+        **writer_kwargs: Passed to the writer (``limitmb``, ...).
 
     Yields:
         The writer.
@@ -82,7 +86,10 @@ def committing_writer(
         IndexLockedError: Another writer holds the lock.
     """
     try:
-        writer = ix.writer(timeout=timeout, **writer_kwargs)
+        if procs > 1:
+            writer = ParallelWriter(ix, procs, timeout=timeout, **writer_kwargs)
+        else:
+            writer = ix.writer(timeout=timeout, **writer_kwargs)
     except LockError:
         folder = getattr(ix.storage, "folder", None) or "the index"
         raise IndexLockedError(str(folder)) from None
