@@ -10,6 +10,8 @@ PORT   ?= 8080
 WORKERS ?= 0
 # 0: one worker process per core
 EVAL   := ../shared/eval
+# e.g. BENCH_ARGS="--sizes 100000" (see benchmarks/run.py)
+BENCH_ARGS ?=
 
 .PHONY: run test lint fmt typecheck index serve eval bench bench-ranking clean install
 
@@ -56,7 +58,8 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { echo "make bench: installing Debian's wrk (the load generator)"; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
-	$(PY) -m benchmarks.run
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 bench-ranking: $(STAMP)
 	@if [ -d $(EVAL)/ranking ]; then \

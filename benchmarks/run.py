@@ -1,4 +1,4 @@
-"""``python -m benchmarks.run``: indexing and query benchmarks, side by side with FTS5.
+"""``python -m benchmarks.run``: indexing and query benchmarks beside FTS5 and Tantivy.
 
 For each size (default 1,000 and 10,000 pages) it
 
@@ -7,7 +7,9 @@ For each size (default 1,000 and 10,000 pages) it
    subprocess (parallel parsing included), measuring pages/s and the peak memory
    of the whole process tree, then re-runs it with nothing changed, and indexes the
    same corpus as fielded documents (``index --jsonl``),
-3. builds the SQLite FTS5 baseline from the same fielded documents,
+3. builds the peers' indexes from the same fielded documents: SQLite FTS5 (the
+   baseline) and Tantivy (``benchmarks.tantivy_peer``, when the bench-only
+   ``tantivy`` package is installed),
 4. serves the index with ``analysis-search serve`` (waitress) on a free loopback
    port and sends the reader query mix over keep-alive HTTP connections at
    concurrency 1 and 8 (distinct queries, so the result cache does not answer),
@@ -16,7 +18,7 @@ For each size (default 1,000 and 10,000 pages) it
    server's peak memory is its ``VmHWM``,
 5. measures uncached throughput at concurrency 8 with 1 and with 2 worker
    processes (``benchmarks.workers``: Debian's ``wrk`` as the load generator),
-6. runs the same text queries through FTS5 at concurrency 1 and 8,
+6. runs the same text queries through each peer, in-process, at concurrency 1 and 8,
 
 then prints a table and writes every figure to a JSON file.
 
@@ -43,7 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import corpus, fts5, report
+from benchmarks import corpus, fts5, report, tantivy_peer
 from benchmarks.load import (
     PhaseResult,
     TreeMemorySampler,
@@ -267,10 +269,13 @@ class Server:
         return (time.perf_counter() - started) * 1000
 
     def memory_mb(self) -> dict[str, float]:
-        """The server process's current and peak resident memory."""
+        """The server process's current, peak and private (anonymous) resident
+        memory."""
         return {
             "rss_mb": round(proc_status_kb(self.proc.pid, "VmRSS") / 1024, 1),
             "peak_rss_mb": round(proc_status_kb(self.proc.pid, "VmHWM") / 1024, 1),
+            # private memory: the memory-mapped index files not counted
+            "rss_anon_mb": round(proc_status_kb(self.proc.pid, "RssAnon") / 1024, 1),
         }
 
     def phase(
@@ -350,30 +355,38 @@ def bench_queries(
 
 
 # --- the baseline -------------------------------------------------------------------
-def bench_fts5(
-    jsonl: Path, work: Path, mixes: tuple[QueryMix, QueryMix, QueryMix], limit: float
+def bench_peer(
+    name: str,
+    peer: Any,
+    store: Path,
+    jsonl: Path,
+    mixes: tuple[QueryMix, QueryMix, QueryMix],
+    limit: float,
 ) -> dict[str, Any]:
-    """Build the FTS5 table and run the text queries at concurrency 1 and 8."""
-    db = work / f"fts5-{jsonl.parent.name}.sqlite"
-    print("  FTS5 baseline ...", flush=True)
-    out: dict[str, Any] = {"build": fts5.build(jsonl, db)}
+    """Build a peer engine's index (``benchmarks.fts5`` or
+    ``benchmarks.tantivy_peer``: ``build``, ``connect``, ``search``) from the
+    fielded documents, then run the text queries at concurrency 1 and 8."""
+    print(f"  {name} peer ...", flush=True)
+    out: dict[str, Any] = {"build": peer.build(jsonl, store)}
     _, mix1, mix8 = mixes
 
     def items(mix: QueryMix) -> list[tuple[str, Query]]:
         return [(q.kind, q) for q in mix.all() if q.kind in SEARCH_KINDS and q.fts]
 
     def call(con: Any, query: Query) -> None:
-        fts5.search(con, query)
+        peer.search(con, query)
 
     def setup() -> Any:
-        return fts5.connect(db)
+        return peer.connect(store)
 
-    for name, mix, concurrency in (("c1", mix1, 1), ("c8", mix8, 8)):
+    for phase_name, mix, concurrency in (("c1", mix1, 1), ("c8", mix8, 8)):
         cpu = time.process_time()
         phase: PhaseResult = run_local(call, items(mix), concurrency, limit, setup)
         used = time.process_time() - cpu
-        out[name] = phase.to_dict(GROUPS)
-        out[name]["cpu_ms_per_request"] = round(1000 * used / max(1, phase.requests), 2)
+        out[phase_name] = phase.to_dict(GROUPS)
+        out[phase_name]["cpu_ms_per_request"] = round(
+            1000 * used / max(1, phase.requests), 2
+        )
     return out
 
 
@@ -404,7 +417,16 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         work,
         seconds=10.0 if args.quick else 20.0,
     )
-    result["fts5"] = bench_fts5(jsonl, work, mixes, limit)
+    stem = jsonl.parent.name
+    result["fts5"] = bench_peer(
+        "FTS5", fts5, work / f"fts5-{stem}.sqlite", jsonl, mixes, limit
+    )
+    if tantivy_peer.available():
+        result["tantivy"] = bench_peer(
+            "Tantivy", tantivy_peer, work / f"tantivy-{stem}", jsonl, mixes, limit
+        )
+    else:
+        print("  (Tantivy peer skipped: pip install -e .[bench])", flush=True)
     result["figures"] = report.figures(n, result)
     return result
 

@@ -128,6 +128,36 @@ def test_fts5_baseline_finds_the_words_of_a_document(small_corpus, tmp_path):
     assert doc["id"] in [r[0] for r in rows] or total > 10
 
 
+def test_tantivy_peer_finds_what_fts5_finds(small_corpus, tmp_path):
+    pytest.importorskip("tantivy")  # bench-only (make bench installs it)
+    from benchmarks import tantivy_peer
+
+    jsonl = small_corpus / "docs.jsonl"
+    built = tantivy_peer.build(jsonl, tmp_path / "tv")
+    assert built["documents"] == 15 and built["bytes"] > 0
+    fts5.build(jsonl, tmp_path / "fts.sqlite")
+    con, reader = (
+        fts5.connect(tmp_path / "fts.sqlite"),
+        tantivy_peer.connect(tmp_path / "tv"),
+    )
+    doc = json.loads(jsonl.read_text().splitlines()[0])
+    word = max(doc["title"].split(), key=len).lower()
+    q = queries.Query("one_word", "", word, f'"{word}"')
+    assert tantivy_peer.search(reader, q)[0] == fts5.search(con, q)[0] >= 1
+    rows = tantivy_peer.search(reader, q)[1]
+    assert doc["id"] in [r[0] for r in rows]
+    # a typo is found through Tantivy's fuzzy matching (FTS5 finds nothing)
+    typo = word[0] + word[2] + word[1] + word[3:]
+    assert (
+        tantivy_peer.search(reader, queries.Query("typo", "", typo, f'"{typo}"'))[0]
+        >= 1
+    )
+    # the tag and year filters narrow the same query
+    tag, year = doc["tags"][0], (doc.get("published") or "")[:4]
+    narrow = queries.Query("two_filters", "", word, f'"{word}"', tag=tag, year=year)
+    assert 1 <= tantivy_peer.search(reader, narrow)[0] <= fts5.search(con, q)[0]
+
+
 def test_ranking_script_writes_a_trec_run(tmp_path):
     run = tmp_path / "run.trec"
     proc = subprocess.run(
