@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -12,8 +13,11 @@ from typing import Any
 from indexer.errors import IndexerError
 from search import schema
 from search.errors import SchemaMismatchError
+from search.store import arrays
 from search.store.index import check_schema
 from search.store.writing import committing_writer, open_or_create
+
+log = logging.getLogger(__name__)
 
 #: Memory (MB) of Whoosh's posting pool before it spills sorted runs to disk.
 DEFAULT_LIMITMB = 256
@@ -156,5 +160,22 @@ def open_writer(
         ) as writer:
             documents = DocumentWriter(writer)
             yield documents
+        _write_arrays(path, ix)
     finally:
         ix.close()
+
+
+def _write_arrays(path: Path, ix: Any) -> None:
+    """Write the postings arrays files that large segments lack (after a commit;
+    see ``search.store.arrays``). A failure only costs search speed: logged."""
+    try:
+        built = arrays.build_missing(path, ix, schema.SEARCH_FIELDS)
+    except OSError as exc:
+        log.warning(
+            "%s: postings arrays not written (%s); searches read Whoosh's blocks",
+            path,
+            exc.strerror or exc,
+        )
+        return
+    if built:
+        log.info("%s: wrote the postings arrays of %d segment(s)", path, built)

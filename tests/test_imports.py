@@ -82,6 +82,8 @@ INDEXER_MAY_LOAD = frozenset(
         "search.schema",
         "search.errors",
         "search.store",
+        "search.store.arrays",
+        "search.store.blocks",
         "search.store.errors",
         "search.store.index",
         "search.store.storage",

@@ -87,13 +87,21 @@ def _children() -> set[int]:
     return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
 
 
-def test_parallel_writers_write_a_segment_each(tmp_path):
+def test_parallel_writers_write_a_segment_each(tmp_path, monkeypatch):
+    from search.store import arrays
+
+    monkeypatch.setattr(arrays, "MIN_DOCS", 50)  # (the sub-writers are forked)
     with open_writer(tmp_path, writers=2) as dw:
         for i in range(250):  # batches of 100 go to the sub-writers
             dw.write(index_fields(f"d{i}", title=f"Article {i}"))
     ix = open_or_create(tmp_path)
     assert stored_ids(ix) == {f"d{i}" for i in range(250)}
-    assert len(ix._segments()) == 2
+    segments = ix._segments()
+    assert len(segments) == 2
+    # each segment's postings arrays, written by its sub-writer
+    assert {p.stem for p in tmp_path.glob("*" + arrays.EXT)} == {
+        s.segment_id() for s in segments
+    }
     assert not _children()
     with open_writer(tmp_path, writers=2) as dw:  # replace and delete across them
         assert dw.write(index_fields("d3", title="Revised")) is True

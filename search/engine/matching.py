@@ -24,7 +24,7 @@ from search.scoring.postings import (
     restrict,
     union,
 )
-from search.store.blocks import term_positions
+from search.store.arrays import term_positions
 
 #: Best-scored phrase candidates checked first (the rest only within the budget).
 PHRASE_FIRST = 300

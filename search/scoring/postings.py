@@ -4,10 +4,12 @@ Whoosh keeps each posting block as a zlib-compressed pickle of ids, weights and
 positions; reading the 10,000 postings of a common word costs 30–70 ms, and scoring
 them through matchers as much again, per query. Here:
 
-* ``SegmentCache`` keeps the raw postings (ids, term frequencies) and the field
-  lengths of each *segment* it has read. Segments never change once written
-  (deletions live outside them), so this cache survives commits: after a
-  ``PUT /documents/{id}`` only the new small segment is read.
+* ``SegmentCache`` answers a term's raw postings (ids, term frequencies) from the
+  segment's memory-mapped arrays file when it has one (``search.store.arrays``),
+  and otherwise keeps those it has read, and the field lengths, per *segment*.
+  Segments never change once written (deletions live outside them), so this
+  cache survives commits: after a ``PUT /documents/{id}`` only the new small
+  segment is read.
 * ``TermScores`` (one per index generation) turns them into each document's BM25F
   score for a term searched in weighted fields (see ``search.scoring.bm25f``) and the
   set of those documents as a bitset, cached while the generation lasts.
@@ -26,6 +28,7 @@ from typing import Any
 
 from search.scoring.bitsets import bitset, scores_within
 from search.scoring.bm25f import DEFAULT_B, DEFAULT_K1, bm25_idf
+from search.store.arrays import for_reader as segment_arrays
 from search.store.blocks import read_postings, segment_key
 
 #: Postings kept in the segment cache at most (8 bytes each: id and frequency).
@@ -69,6 +72,11 @@ class SegmentCache:
         self, reader: Any, seg: str, fieldname: str, btext: bytes
     ) -> tuple[Any, Any]:
         """(document numbers, term frequencies) of a term in one segment."""
+        arrays = segment_arrays(reader)
+        if arrays is not None:
+            found = arrays.postings(fieldname, btext)
+            if found is not None:  # memory-mapped views: nothing to cache
+                return found
         key = (seg, fieldname, btext)
         with self._lock:
             hit = self._postings.get(key)

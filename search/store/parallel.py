@@ -30,7 +30,10 @@ import signal
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
 
+from search.store import arrays
 from search.store.errors import SubWriterError
 
 #: Seconds between ``commit()``'s checks that its sub-writers are still alive.
@@ -53,23 +56,56 @@ def _die_with_parent(parent: int) -> None:
 class _SubWriter(SubWriterTask):  # type: ignore[misc]
     """A sub-writer process that dies with its parent and leaves Ctrl-C to it."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, arrays_fields: tuple[str, ...], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.arrays_fields = arrays_fields
         self.parent_pid = os.getpid()
         self.daemon = True  # never outlives the parent's interpreter either
 
     def run(self) -> None:
         _die_with_parent(self.parent_pid)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        super().run()
+        # Whoosh's SubWriterTask.run, multisegment case, plus the segment's
+        # postings arrays (search.store.arrays), written here on every core
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            jobinfo = self.jobqueue.get()
+            if jobinfo is None:
+                break
+            self._process_file(*jobinfo)
+        if not self.running:
+            writer.cancel()
+            return
+        fieldnames = writer.pool.fieldnames
+        segment = writer._finalize_segment()
+        if self.arrays_fields and segment.doc_count_all() >= arrays.MIN_DOCS:
+            reader = SegmentReader(self.storage, ix.schema, segment)
+            try:
+                arrays.build(self.storage.folder, reader, self.arrays_fields)
+            except OSError:  # only a speed-up: the indexer builds what is missing
+                pass
+            finally:
+                reader.close()
+        self.resultqueue.put((None, fieldnames, segment), timeout=5)
 
 
 class ParallelWriter(MpWriter):  # type: ignore[misc]
     """``MpWriter`` with ``multisegment=True`` whose sub-writers can be stopped."""
 
-    def __init__(self, ix: Any, procs: int, **kwargs: Any) -> None:
-        """Lock the index and prepare ``procs`` sub-writers (started on demand)."""
+    def __init__(
+        self,
+        ix: Any,
+        procs: int,
+        arrays_fields: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        """Lock the index and prepare ``procs`` sub-writers (started on demand);
+        each writes the postings arrays of ``arrays_fields`` for its segment."""
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        self.arrays_fields = arrays_fields
 
     def _new_task(self) -> Any:
         task = _SubWriter(
@@ -79,6 +115,7 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]
             self.resultqueue,
             self.subargs,
             self.multisegment,
+            arrays_fields=self.arrays_fields,
         )
         self.tasks.append(task)
         task.start()

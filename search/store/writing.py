@@ -76,7 +76,8 @@ def committing_writer(
             writer is cancelled instead of committed, so a run that changed
             nothing keeps the index generation as it was (None: always commit).
         procs: Writer processes: above 1, ``search.store.parallel.ParallelWriter``
-            writes that many segments at once (``limitmb`` is then each one's).
+            writes that many segments at once (``limitmb`` is then each one's),
+            each with its postings arrays (``search.store.arrays``).
         **writer_kwargs: Passed to the writer (``limitmb``, ...).
 
     Yields:
@@ -87,7 +88,9 @@ def committing_writer(
     """
     try:
         if procs > 1:
-            writer = ParallelWriter(ix, procs, timeout=timeout, **writer_kwargs)
+            writer = ParallelWriter(
+                ix, procs, tuple(schema.SEARCH_FIELDS), timeout=timeout, **writer_kwargs
+            )
         else:
             writer = ix.writer(timeout=timeout, **writer_kwargs)
     except LockError:
