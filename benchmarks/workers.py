@@ -59,7 +59,7 @@ def tree_cpu(pid: int) -> float:
     return sum(cpu_seconds(p) for p in descendants(pid))
 
 
-def _lua(paths: Sequence[str]) -> str:
+def wrk_script(paths: Sequence[str]) -> str:
     """A wrk script cycling through ``paths`` (each wrk thread from its own offset)."""
     quoted = ",\n".join(json.dumps(p) for p in paths)
     return (
@@ -109,7 +109,7 @@ def _parse_wrk(text: str) -> dict[str, Any]:
     }
 
 
-def _wrk(url: str, script: Path, seconds: float) -> tuple[dict[str, Any], float]:
+def run_wrk(url: str, script: Path, seconds: float) -> tuple[dict[str, Any], float]:
     """Run wrk; returns its parsed report and the CPU seconds it used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
@@ -131,7 +131,7 @@ def _wrk(url: str, script: Path, seconds: float) -> tuple[dict[str, Any], float]
     return _parse_wrk(out.stdout), cpu
 
 
-def _start(
+def start_service(
     index: Path, workers: int, log: Path, threads: int = 8
 ) -> tuple[subprocess.Popen[bytes], int]:
     script = Path(sys.executable).parent / "analysis-search"
@@ -160,7 +160,7 @@ def _start(
     raise RuntimeError(f"the server never became healthy; see {log}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_service(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=60)
@@ -182,9 +182,9 @@ def bench_workers(
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     script = work / "paths.lua"
-    script.write_text(_lua(paths))
+    script.write_text(wrk_script(paths))
     warm_script = work / "warm.lua"
-    warm_script.write_text(_lua(warm_paths))
+    warm_script.write_text(wrk_script(warm_paths))
     out: dict[str, Any] = {
         "connections": CONNECTIONS,
         "seconds": seconds,
@@ -194,16 +194,18 @@ def bench_workers(
         print(
             f"  {workers} worker(s): wrk -c{CONNECTIONS} {seconds:.0f}s ...", flush=True
         )
-        proc, port = _start(index, workers, work / f"workers-{workers}.log", threads)
+        proc, port = start_service(
+            index, workers, work / f"workers-{workers}.log", threads
+        )
         url = f"http://{HOST}:{port}"
         try:
-            _wrk(url, warm_script, WARMUP_SECONDS)  # generations built, vocab read
+            run_wrk(url, warm_script, WARMUP_SECONDS)  # generations built, vocab read
             # the warm-up's connections close first: the measured ones are then
             # shared out between idle workers (each keeps its own)
             time.sleep(SETTLE_SECONDS)
             cpu0 = tree_cpu(proc.pid)
             load = os.getloadavg()[0]
-            report, wrk_cpu = _wrk(url, script, seconds)
+            report, wrk_cpu = run_wrk(url, script, seconds)
             used = tree_cpu(proc.pid) - cpu0
             pids = descendants(proc.pid)
             done = max(1, report["requests"])
@@ -222,7 +224,7 @@ def bench_workers(
             )
             out[f"workers_{workers}"] = report
         finally:
-            _stop(proc)
+            stop_service(proc)
     if "workers_1" in out and "workers_2" in out:
         one = out["workers_1"]["requests_per_second"] or 0.0
         two = out["workers_2"]["requests_per_second"] or 0.0

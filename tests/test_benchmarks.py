@@ -237,8 +237,29 @@ def test_wrk_report_is_parsed_with_units_and_errors():
 
 
 def test_wrk_script_cycles_through_every_path_in_order():
-    from benchmarks.workers import _lua
+    from benchmarks.workers import wrk_script
 
-    script = _lua(["/search?q=a", '/search?q="b c"'])
+    script = wrk_script(["/search?q=a", '/search?q="b c"'])
     assert '"/search?q=a"' in script and '"/search?q=\\"b c\\""' in script
     assert "wrk.format('GET', paths[(n % #paths) + 1])" in script
+
+
+def test_profile_report_counts_busy_samples_by_own_and_total_share(tmp_path):
+    from benchmarks import profile
+
+    raw = tmp_path / "raw.txt"
+    raw.write_text(
+        "main (/app/.venv/bin/x:1);run (/app/search/engine/run.py:107);"
+        "_compute (/app/search/scoring/postings.py:213) 30\n"
+        "main (/app/.venv/bin/x:1);run (/app/search/engine/run.py:107);"
+        "decompress (/usr/lib/python3.11/zlib.py:5) 10\n"
+        "main (/app/.venv/bin/x:1);handler (/app/waitress/task.py:9);"
+        "wait (/usr/lib/python3.11/threading.py:320) 60\n"
+    )
+    own, total, busy, idle = profile.shares(raw)
+    assert (busy, idle) == (40, 60)
+    assert own["_compute (search/scoring/postings.py)"] == 30
+    assert total["run (search/engine/run.py)"] == 40
+    text = profile.report(raw, top=5)
+    assert "| 75.0 | `_compute (search/scoring/postings.py)` |" in text
+    assert "| 100.0 | `run (search/engine/run.py)` |" in text

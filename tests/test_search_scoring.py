@@ -136,3 +136,44 @@ def test_recency_factor_halves_its_bonus_every_half_life():
     assert half == pytest.approx(1.5)
     assert recency_factor(None, now) == 1.0
     assert math.isclose(recency_factor(int(now + 86400), now), 2.0)
+
+
+def test_an_index_split_in_segments_answers_as_one_segment(tmp_path):
+    """Scores, typo fixes, suggestions and related posts are the same whether the
+    documents sit in several segments (parallel writers, several commits) or in
+    one written at once: only the per-segment work is merged. (A segment merged by
+    Whoosh differs a little: it recounts the field lengths from their one-byte
+    approximations, so the average length, and BM25's scores, shift.)"""
+    from service_support import build_index, example_documents
+
+    from search.engine.facade import SearchEngine
+    from search.models import SearchRequest
+
+    docs = example_documents()
+    split_dir = tmp_path / "split"
+    ix = open_or_create(split_dir)
+    for part in (docs[::3], docs[1::3], docs[2::3]):  # three commits
+        with committing_writer(ix) as w:
+            for doc in part:
+                w.add_document(**schema.to_index_fields(doc))
+    assert len(ix._segments()) == 3
+    whole_dir = build_index(tmp_path / "whole", docs)
+    assert len(open_or_create(whole_dir)._segments()) == 1
+
+    def answers(index_dir):
+        engine = SearchEngine(index_dir, cache_size=0)
+        try:
+            out = []
+            for q in ("energy", "trade grain", '"black sea"', "enegry", "sanction"):
+                r = engine.search(SearchRequest(q=q, per_page=50))
+                hits = sorted((-round(h.score, 9), h.id) for h in r.hits)
+                out.append((r.total, hits, r.did_you_mean))
+            out.append([s.text for s in engine.suggest("ene")])
+            out.append(sorted(h.id for h in engine.related(docs[0]["id"])))
+            return out
+        finally:
+            engine.close()
+
+    split = answers(split_dir)
+    assert answers(whole_dir) == split
+    assert split[0][0] > 0 and split[-1]

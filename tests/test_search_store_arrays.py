@@ -25,6 +25,7 @@ def _small(monkeypatch):
     monkeypatch.setattr(arrays, "MIN_DOCS", 1)
     monkeypatch.setattr(arrays, "MIN_DF", 2)
     monkeypatch.setattr(arrays, "RECHECK", 0.0)
+    monkeypatch.setattr(arrays, "SPILL", 50)  # spilled to disk in many chunks
 
 
 def _docs(n: int) -> list[dict[str, object]]:

@@ -120,7 +120,7 @@ class PageRanker:
         weights: dict[str, float] = {}
         best = top[0][0] or 1.0
         for score, d in top:
-            for term, w in key_terms(reader, self.stored(d)):
+            for term, w in key_terms(reader, self.state.terms, self.stored(d)):
                 weights[term] = weights.get(term, 0.0) + w * score / best
         known = set(self.built.highlight)
         extra = heapq.nlargest(

@@ -33,11 +33,14 @@ MAX_WORDS = 1500
 TITLE_WEIGHT = 0.5
 
 
-def key_terms(reader: Any, stored: Mapping[str, Any]) -> list[tuple[str, float]]:
+def key_terms(
+    reader: Any, terms: TermScores, stored: Mapping[str, Any]
+) -> list[tuple[str, float]]:
     """The document's most characteristic index terms with tf-idf weights.
 
     Args:
         reader: The top-level reader (for document frequencies).
+        terms: The generation's term scores (which keep document frequencies).
         stored: The document's stored fields.
 
     Returns:
@@ -48,11 +51,12 @@ def key_terms(reader: Any, stored: Mapping[str, Any]) -> list[tuple[str, float]]
     for term in analyze(stored.get(schema.TITLE) or ""):
         counts[term] += 3
     n_docs = max(1, reader.doc_count())
+    doc_frequency = terms.doc_frequencies(reader, schema.BODY)
     scored: list[tuple[float, str]] = []
     for term, tf in counts.items():
         if len(term) < 3 or term.isdigit():
             continue
-        df = reader.doc_frequency(schema.BODY, term)
+        df = doc_frequency(term)
         if df <= 1:
             continue  # only this document: matches nothing else
         scored.append(((1 + math.log(tf)) * math.log(n_docs / df), term))
@@ -85,7 +89,7 @@ def related_hits(
     fields = ((schema.BODY, 1.0), (schema.TITLE, TITLE_WEIGHT))
     parts = [
         (terms.term(searcher, fields, term), weight)
-        for term, weight in key_terms(searcher.reader(), stored)
+        for term, weight in key_terms(searcher.reader(), terms, stored)
     ]
     scores = dict(union(parts).scores)
     bonus = TAG_SHARE * max(scores.values(), default=1.0)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from search.scoring.bitsets import bitset, scores_within
@@ -65,6 +65,7 @@ class SegmentCache:
         )
         self._size = 0
         self._lengths: dict[tuple[str, str], Any] = {}
+        self._dfs: dict[tuple[str, str], dict[str, int]] = {}
         self._warmed: set[str] = set()
         self._lock = threading.Lock()
 
@@ -105,6 +106,19 @@ class SegmentCache:
                 self._lengths[key] = found
         return found
 
+    def term_dfs(self, reader: Any, seg: str, fieldname: str) -> dict[str, int]:
+        """Document frequency of every term of ``fieldname`` in one segment."""
+        key = (seg, fieldname)
+        found = self._dfs.get(key)
+        if found is None:
+            found = {
+                (t.decode("utf-8") if isinstance(t, bytes) else t): i.doc_frequency()
+                for t, i in reader.iter_field(fieldname)
+            }
+            with self._lock:
+                self._dfs[key] = found
+        return found
+
     def warm(self, searcher: Any, fields: Sequence[str]) -> None:
         """Read ahead the postings of the most frequent terms of segments not yet
         seen, so the first queries with common words need not (run in a thread)."""
@@ -119,6 +133,7 @@ class SegmentCache:
                 self._warmed.add(seg)
             for fieldname in fields:
                 self.lengths(reader, seg, fieldname)
+                self.term_dfs(reader, seg, fieldname)
                 top = reader.most_frequent_terms(fieldname, WARM_TERMS)
                 for _, btext in top:
                     if isinstance(btext, str):
@@ -133,6 +148,8 @@ class SegmentCache:
                 self._size -= len(ids)
             for lkey in [k for k in self._lengths if k[0] not in live_segments]:
                 del self._lengths[lkey]
+            for dkey in [k for k in self._dfs if k[0] not in live_segments]:
+                del self._dfs[dkey]
             self._warmed &= live_segments
 
 
@@ -175,6 +192,32 @@ class TermScores:
             with self._lock:
                 self._norm_arrays[key] = found
         return found
+
+    def doc_frequencies(self, reader: Any, fieldname: str) -> Callable[[str], int]:
+        """A function giving how many documents of this generation hold a term in
+        ``fieldname`` (Whoosh's count, deleted documents included), from the
+        segments' frequency tables: a lookup through Whoosh searches the lexicon
+        of every segment, and related posts look up hundreds of terms at once."""
+        leaves = (
+            [reader] if reader.is_atomic() else [r for r, _ in reader.leaf_readers()]
+        )
+        tables: list[dict[str, int]] = []
+        others: list[Any] = []
+        for leaf in leaves:
+            seg = segment_key(leaf)
+            if seg is None:
+                others.append(leaf)
+            else:
+                tables.append(self.cache.term_dfs(leaf, seg, fieldname))
+        if len(tables) == 1 and not others:
+            table = tables[0]
+            return lambda term: table.get(term, 0)
+
+        def df(term: str) -> int:
+            n = sum(t.get(term, 0) for t in tables)
+            return n + sum(int(r.doc_frequency(fieldname, term)) for r in others)
+
+        return df
 
     def cached(self, fields: Fields, key: str) -> Scored | None:
         """A result stored with ``store`` (None: not cached)."""
@@ -231,14 +274,18 @@ class TermScores:
         found.sort(key=lambda nfwb: -nfwb[0])
         btexts = [(f, w, b) for _, f, w, b in found]
         leaves = searcher.leaf_searchers()
+        one_field = len(btexts) == 1
         acc: dict[int, float] = {}
-        for sub, offset in leaves:
-            reader = sub.reader()
-            seg = segment_key(reader)
-            for fieldname, weight, btext in btexts:
-                b = self.field_b.get(fieldname, self.b)
-                norm_a = 1.0 - b
-                norm_b = b / self._avg(searcher, fieldname)
+        for fieldname, weight, btext in btexts:
+            b = self.field_b.get(fieldname, self.b)
+            norm_a = 1.0 - b
+            norm_b = b / self._avg(searcher, fieldname)
+            # this field's share of each document's score; segments hold disjoint
+            # document numbers, so their parts are joined with update()
+            part: dict[int, float] = {}
+            for sub, offset in leaves:
+                reader = sub.reader()
+                seg = segment_key(reader)
                 if seg is None:
                     ids, tfs = read_postings(reader, fieldname, btext)
                     norms: Any = {
@@ -251,24 +298,29 @@ class TermScores:
                     if not ids:
                         continue
                     norms = self._norms(reader, seg, fieldname, norm_a, norm_b)
-                if len(btexts) == 1 and len(leaves) == 1:
-                    # one field of one segment: the final scores in one pass
-                    scores = {
-                        d: scale * x / (x + k1)
-                        for d, tf in zip(ids, tfs, strict=True)
-                        for x in (weight * tf / norms[d],)
-                    }
-                    return Scored(bitset(scores, self.size), scores)
-                if not acc and not offset:  # the common case: one pass, no merging
-                    acc = {
-                        d: weight * tf / norms[d]
-                        for d, tf in zip(ids, tfs, strict=True)
-                    }
-                    continue
-                get = acc.get
-                for d, tf in zip(ids, tfs, strict=True):
-                    gd = offset + d
-                    acc[gd] = get(gd, 0.0) + weight * tf / norms[d]
+                if one_field:  # the final scores at once
+                    part.update(
+                        {
+                            offset + d: scale * x / (x + k1)
+                            for d, tf in zip(ids, tfs, strict=True)
+                            for x in (weight * tf / norms[d],)
+                        }
+                    )
+                else:
+                    part.update(
+                        {
+                            offset + d: weight * tf / norms[d]
+                            for d, tf in zip(ids, tfs, strict=True)
+                        }
+                    )
+            if one_field:
+                return Scored(bitset(part, self.size), part)
+            if not acc:
+                acc = part
+                continue
+            get = acc.get
+            for d, x in part.items():
+                acc[d] = get(d, 0.0) + x
         scores = {d: scale * t / (t + k1) for d, t in acc.items()}
         return Scored(bitset(scores, self.size), scores)
 

@@ -27,7 +27,9 @@ from __future__ import annotations
 import mmap
 import os
 import pickle
+import shutil
 import struct
+import tempfile
 import threading
 import time
 from array import array
@@ -49,6 +51,8 @@ MIN_DOCS = 1000
 #: Seconds before a segment found without an arrays file is looked at again (the
 #: indexer writes it just after its commit).
 RECHECK = 10.0
+#: Positions held in memory while building before the arrays go to disk.
+SPILL = 4_000_000
 _HEADER = struct.Struct("<Q")
 
 TermKey = tuple[str, bytes]
@@ -169,6 +173,28 @@ def term_positions(
     return block_positions(reader, fieldname, btext, docs, stop)
 
 
+class _Spilled:
+    """An array appended to in memory and spilled to a temporary file in chunks,
+    so that building the arrays of a large segment needs little memory."""
+
+    def __init__(self, code: str, folder: Path) -> None:
+        self.code = code
+        self.items: array[Any] = array(code)
+        self.count = 0
+        self.file = tempfile.TemporaryFile(dir=folder)
+
+    def spill(self) -> None:
+        self.items.tofile(self.file)
+        self.count += len(self.items)
+        self.items = array(self.code)
+
+    def copy_to(self, out: Any) -> None:
+        self.spill()
+        self.file.seek(0)
+        shutil.copyfileobj(self.file, out, 1 << 20)
+        self.file.close()
+
+
 def build(folder: str | os.PathLike[str], reader: Any, fields: Iterable[str]) -> Path:
     """Write the arrays file of one segment (atomically replaced).
 
@@ -182,47 +208,63 @@ def build(folder: str | os.PathLike[str], reader: Any, fields: Iterable[str]) ->
     """
     key = _segment(reader)
     assert key is not None, "not a segment reader"
+    folder = Path(folder)
     terms: dict[TermKey, tuple[int, int]] = {}
-    ids = array("i")
-    weights = array("f")
-    starts = array("I")
-    positions = array("I")
-    for fieldname in fields:
-        if fieldname not in reader.schema or not reader.schema[fieldname].format:
-            continue
-        for btext, info in reader.iter_field(fieldname):
-            if info.doc_frequency() < MIN_DF:
+    parts = [_Spilled(code, folder) for code in ("i", "f", "I", "I")]
+    ids, weights, starts, positions = parts
+    try:
+        n_postings = n_positions = 0
+        for fieldname in fields:
+            if fieldname not in reader.schema or not reader.schema[fieldname].format:
                 continue
-            if isinstance(btext, str):
-                btext = btext.encode("utf-8")
-            begin = len(ids)
-            _read_term(reader, fieldname, btext, ids, weights, starts, positions)
-            terms[(fieldname, btext)] = (begin, len(ids) - begin)
-    starts.append(len(positions))
-    path = Path(folder) / (key[1] + EXT)
-    tmp = path.with_name(path.name + ".tmp")
-    header = {"terms": terms, "postings": len(ids), "positions": len(positions)}
-    # the arrays start 8-aligned after the header, which records where ("data")
-    head = len(MAGIC) + _HEADER.size
-    data_at = 0
-    while True:
-        header["data"] = data_at
-        blob = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
-        need = -(-(head + len(blob)) // 8) * 8
-        if need <= data_at:
-            break
-        data_at = need
-    with tmp.open("wb") as fh:
-        fh.write(MAGIC)
-        fh.write(_HEADER.pack(len(blob)))
-        fh.write(blob)
-        fh.write(b"\0" * (data_at - head - len(blob)))
-        for arr in (ids, weights, starts, positions):
-            arr.tofile(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+            for btext, info in reader.iter_field(fieldname):
+                if info.doc_frequency() < MIN_DF:
+                    continue
+                if isinstance(btext, str):
+                    btext = btext.encode("utf-8")
+                count, n_positions = _read_term(
+                    reader,
+                    fieldname,
+                    btext,
+                    ids.items,
+                    weights.items,
+                    starts.items,
+                    positions.items,
+                    n_positions,
+                )
+                terms[(fieldname, btext)] = (n_postings, count)
+                n_postings += count
+                if len(positions.items) > SPILL:
+                    for part in parts:
+                        part.spill()
+        starts.items.append(n_positions)
+        path = folder / (key[1] + EXT)
+        tmp = path.with_name(path.name + ".tmp")
+        header = {"terms": terms, "postings": n_postings, "positions": n_positions}
+        # the arrays start 8-aligned after the header, which records where ("data")
+        head = len(MAGIC) + _HEADER.size
+        data_at = 0
+        while True:
+            header["data"] = data_at
+            blob = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
+            need = -(-(head + len(blob)) // 8) * 8
+            if need <= data_at:
+                break
+            data_at = need
+        with tmp.open("wb") as fh:
+            fh.write(MAGIC)
+            fh.write(_HEADER.pack(len(blob)))
+            fh.write(blob)
+            fh.write(b"\0" * (data_at - head - len(blob)))
+            for part in parts:
+                part.copy_to(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return path
+    finally:
+        for part in parts:
+            part.file.close()
 
 
 def _read_term(
@@ -233,22 +275,32 @@ def _read_term(
     weights: array[float],
     starts: array[int],
     positions: array[int],
-) -> None:
+    n_positions: int,
+) -> tuple[int, int]:
     """Append a term's postings, block by block (deleted documents included, as
-    ``search.store.blocks.read_postings`` reads them)."""
+    ``search.store.blocks.read_postings`` reads them).
+
+    Returns:
+        (postings appended, positions written so far in all).
+    """
     m = reader.postings(fieldname, btext)
     leaf = getattr(m, "child", m)
     decode = m.format.decode_positions
+    count = 0
     while not leaf._atend and leaf._blocklength:
         leaf._read_ids()
         leaf._read_weights()
         leaf._read_values()
         ids.extend(leaf._ids)
         weights.extend(leaf._weights)
+        count += len(leaf._ids)
         for value in leaf._values:
-            starts.append(len(positions))
-            positions.extend(decode_positions(value, decode))
+            starts.append(n_positions)
+            found = decode_positions(value, decode)
+            positions.extend(found)
+            n_positions += len(found)
         leaf._next_block()
+    return count, n_positions
 
 
 def build_missing(
