@@ -3,10 +3,12 @@
 The real ``analysis-search serve --workers 1`` (one process, result cache off)
 serves an index; Debian's ``wrk`` warms it up, then sends distinct searches with
 facets over 8 connections while py-spy (PyPI; a sampling profiler that reads the
-process from outside, so the server runs unmodified) records its stacks. The
-report lists the functions with the largest share of the samples, by their own
-time (``self``) and with what they call (``total``); idle samples (threads
-waiting for a request) are counted apart, so the shares are of the busy samples.
+process from outside, so the server runs unmodified) records its stacks. Only
+the thread holding the GIL is sampled (``--gil``: a thread waiting to take the
+GIL back after a zlib call or a socket send is not using the CPU). The report
+lists the functions with the largest share of the samples, by their own time
+(``self``) and with what they call (``total``); idle samples (a thread waiting
+for a request) are counted apart, so the shares are of the busy samples.
 
 Usage::
 
@@ -76,6 +78,9 @@ def record(
                     "--output",
                     str(raw),
                     "--nonblocking",
+                    # only the thread holding the GIL: the others wait for it
+                    # (in zlib, socket sends...) and would count as busy
+                    "--gil",
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -117,6 +122,7 @@ def shares(raw: Path) -> tuple[Counter[str], Counter[str], int, int]:
 
 def _idle(frame: str) -> bool:
     name, _, where = frame.partition(" (")
+    name = name.rsplit(".", 1)[-1]  # Condition.wait -> wait
     return (name, where.rsplit("/", 1)[-1].split(":")[0]) in IDLE
 
 

@@ -254,7 +254,7 @@ def test_profile_report_counts_busy_samples_by_own_and_total_share(tmp_path):
         "main (/app/.venv/bin/x:1);run (/app/search/engine/run.py:107);"
         "decompress (/usr/lib/python3.11/zlib.py:5) 10\n"
         "main (/app/.venv/bin/x:1);handler (/app/waitress/task.py:9);"
-        "wait (/usr/lib/python3.11/threading.py:320) 60\n"
+        "Condition.wait (/usr/lib/python3.11/threading.py:320) 60\n"
     )
     own, total, busy, idle = profile.shares(raw)
     assert (busy, idle) == (40, 60)
