@@ -177,3 +177,20 @@ def test_an_index_split_in_segments_answers_as_one_segment(tmp_path):
     split = answers(split_dir)
     assert answers(whole_dir) == split
     assert split[0][0] > 0 and split[-1]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_top_scored_is_nlargest_of_the_pairs(seed):
+    import heapq
+    import random
+
+    from search.scoring.bitsets import top_scored
+
+    rng = random.Random(seed)
+    # few distinct scores: ties everywhere, across the cut too
+    scores = {
+        d: rng.choice([0.5, 1.0, 1.5, 2.0 + seed]) for d in rng.sample(range(500), 200)
+    }
+    for n in (1, 5, 20, 199, 200, 300):
+        want = heapq.nlargest(n, [(s, d) for d, s in scores.items()])
+        assert top_scored(scores, n) == want

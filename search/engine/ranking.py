@@ -14,7 +14,7 @@ from search.engine.hits import make_hit
 from search.engine.related import key_terms
 from search.models import Hit, SearchRequest
 from search.query.build import BuiltQuery
-from search.scoring.bitsets import ranked_within
+from search.scoring.bitsets import ranked_within, scores_within, top_scored
 from search.scoring.boosts import PROXIMITY_WINDOW, recency_factor, span_proximity
 from search.scoring.postings import Scored, union
 
@@ -71,14 +71,27 @@ class PageRanker:
         wanted = req.page * req.per_page
         if total == 0 or (req.page - 1) * req.per_page >= total:
             return []
-        if found.bits & ~allowed:
-            pool = ranked_within(found.scores, allowed)
-        else:  # nothing filtered out
-            pool = [(s, d) for d, s in found.scores.items()]
-        if req.sort != "relevance" or unranked:
-            ranked = self._by_date(pool, wanted)
+        plain = (
+            req.sort == "relevance"
+            and not unranked
+            and req.boost != "recent"
+            and not (self.built is not None and self.built.verbose and PRF_DOCS)
+        )
+        if plain:  # the best few by score, without a list of every match
+            scores = found.scores
+            if found.bits & ~allowed:
+                scores = scores_within(scores, allowed)
+            best = top_scored(scores, max(wanted, PROXIMITY_CANDIDATES))
+            ranked = self.proximity(best)[:wanted]
         else:
-            ranked = self._by_relevance(pool, wanted)
+            if found.bits & ~allowed:
+                pool = ranked_within(found.scores, allowed)
+            else:  # nothing filtered out
+                pool = [(s, d) for d, s in found.scores.items()]
+            if req.sort != "relevance" or unranked:
+                ranked = self._by_date(pool, wanted)
+            else:
+                ranked = self._by_relevance(pool, wanted)
         page = ranked[(req.page - 1) * req.per_page : wanted]
         hl = Highlighter(self.highlight)
         return [make_hit(self.stored(d), s, hl, SNIPPETS_PER_HIT) for s, d in page]

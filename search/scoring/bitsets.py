@@ -6,6 +6,8 @@ for the whole index. These are the only helpers that test single bits.
 
 from __future__ import annotations
 
+import heapq
+import operator
 from collections.abc import Iterable
 
 _BIT = bytes(1 << i for i in range(8))
@@ -45,3 +47,22 @@ def scores_within(scores: dict[int, float], bits: int) -> dict[int, float]:
 def ranked_within(scores: dict[int, float], bits: int) -> list[tuple[float, int]]:
     """``(score, document)`` pairs of the documents of ``scores`` in ``bits``."""
     return [(s, d) for d, s in scores_within(scores, bits).items()]
+
+
+def top_scored(scores: dict[int, float], n: int) -> list[tuple[float, int]]:
+    """The ``n`` best ``(score, document)`` pairs of ``scores``, best first (equal
+    scores: the larger document number first).
+
+    The same as ``heapq.nlargest(n, [(s, d) for d, s in scores.items()])``
+    without building a pair for every document: the best ``n`` items are picked
+    by score alone, and only when documents tied with the last one picked were
+    left out is the pair order needed (then computed the long way).
+    """
+    if len(scores) <= n:
+        return sorted(((s, d) for d, s in scores.items()), reverse=True)
+    top = heapq.nlargest(n, scores.items(), key=operator.itemgetter(1))
+    last = top[-1][1]
+    kept = sum(1 for _, s in top if s == last)
+    if operator.countOf(scores.values(), last) != kept:
+        return heapq.nlargest(n, ((s, d) for d, s in scores.items()))
+    return sorted(((s, d) for d, s in top), reverse=True)
