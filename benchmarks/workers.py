@@ -35,23 +35,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.load import cpu_seconds, descendants, free_port
+from benchmarks.load import cpu_seconds, descendants, free_port, pss_kb
 
 HOST = "127.0.0.1"
 CONNECTIONS = 8
 WRK_THREADS = 1  # one thread drives 8 connections; the paths never repeat
 WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP_SECONDS", "10"))
 SETTLE_SECONDS = 2.0
-
-
-def pss_kb(pid: int) -> int:
-    """Proportional set size of one process (0 when it is gone)."""
-    try:
-        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    found = re.search(r"^Pss:\s+(\d+) kB", text, re.M)
-    return int(found.group(1)) if found else 0
 
 
 def tree_cpu(pid: int) -> float:
