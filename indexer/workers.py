@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import traceback
@@ -138,7 +139,7 @@ def parse_pages(
         max_workers=workers,
         mp_context=_mp_context(),
         initializer=_init_worker,
-        initargs=(site,),
+        initargs=(site, os.getpid()),
     )
     broken = False
     try:
@@ -197,11 +198,45 @@ def _mp_context() -> Any:
 _WORKER_SITE: SiteConfig = EMPTY
 
 
-def _init_worker(site: SiteConfig) -> None:
+def _init_worker(site: SiteConfig, indexer_pid: int) -> None:
     global _WORKER_SITE
     _WORKER_SITE = site
     # Ctrl-C is the main process's to handle (it cancels the run); workers just end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with(indexer_pid)
+
+
+def _exit_with(pid: int) -> None:
+    """End this worker when process ``pid`` (the indexer) ends, however it ends.
+
+    A worker's parent is the forkserver, which outlives a killed indexer, and the
+    worker holds the pipes that would tell either of them: without this, a
+    ``kill -9`` of the indexer leaves the forkserver and its workers waiting
+    forever. A thread waits on a descriptor of the indexer process (Linux
+    ``pidfd``), which becomes readable when it exits.
+    """
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux 5.3+, or already gone
+        if not _alive(pid):
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        select.select([fd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-indexer", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _parse_chunk(tasks: Sequence[PageTask]) -> list[PageResult]:

@@ -455,6 +455,48 @@ def test_a_killed_parser_process_stops_the_run_cleanly(tmp_path):
 
 
 @pytest.mark.slow
+def test_every_child_of_a_killed_indexer_ends_and_the_next_run_starts(tmp_path):
+    """kill -9 of the indexer alone (not its process group): its writer processes
+    (their parent is the indexer), the parser processes and the forkserver (their
+    parent is the forkserver) all end, and the index is not left locked."""
+    many = tmp_path / "many"
+    write_pages(many, 1500)
+    index = tmp_path / "ix"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", "index", str(many), "--index", str(index)]
+        + ["--jobs", "2", "--writers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            procs = _session_processes(proc.pid)
+            servers = {p for p, (_, cmd) in procs.items() if "forkserver" in cmd}
+            parsers = [p for p, (ppid, _) in procs.items() if ppid in servers]
+            writers = [p for p, (ppid, _) in procs.items() if ppid == proc.pid]
+            if parsers and len(writers) >= 2:  # the tracker is a child too
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the parser and writer processes never all started")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while _session_processes(proc.pid):
+            assert time.monotonic() < deadline, _session_processes(proc.pid)
+            time.sleep(0.1)
+    finally:
+        left = _session_processes(proc.pid)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+    result = _python_m("index", str(many), "--index", str(index), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["added"] == 1500
+
+
+@pytest.mark.slow
 def test_ctrl_c_mid_run_exits_130_and_commits_nothing(tmp_path):
     many = tmp_path / "many"
     write_pages(many, 1500)
