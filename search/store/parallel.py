@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pickle
 import queue
 import signal
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import SegmentReader
+from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from search.store import arrays
@@ -121,15 +123,46 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]
         task.start()
         return task
 
+    def _check_tasks(self) -> None:
+        """Raise ``SubWriterError`` when a sub-writer has died. (One killed while
+        it held the job queue's lock leaves the others waiting on it forever.)"""
+        dead = [t.exitcode for t in self.tasks if t.exitcode not in (None, 0)]
+        if dead:
+            codes = ", ".join(str(code) for code in dead)
+            raise SubWriterError(f"an index sub-writer process failed ({codes})")
+
+    def _put(self, job: Any) -> None:
+        """Queue a job for the sub-writers, never blocking on dead ones."""
+        while True:
+            self._check_tasks()
+            try:
+                self.jobqueue.put(job, timeout=RESULT_POLL)
+                return
+            except queue.Full:
+                continue
+
+    def _enqueue(self) -> None:
+        # Whoosh's _enqueue, with a put that notices dead sub-writers
+        docs: list[Any] = self.docbuffer
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in docs:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(docs)))
+        self.docbuffer: list[Any] = []
+
     def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
         # Whoosh's _commit, with every sub-writer's outcome checked
         if self.docbuffer:
             self._enqueue()
         for _ in self.tasks:
-            self.jobqueue.put(None)
+            self._put(None)
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         results: list[Any] = []
         while len(results) < len(self.tasks):
+            self._check_tasks()
             try:
                 results.append(self.resultqueue.get(timeout=RESULT_POLL))
             except queue.Empty:
@@ -155,7 +188,7 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]
         try:
             self.stop_tasks()
         finally:
-            self.docbuffer: list[Any] = []
+            self.docbuffer = []
             super().cancel()
 
     def stop_tasks(self) -> None:
