@@ -7,8 +7,9 @@ Bad input is refused with ``ParseError(source, reason)``, one clear reason each:
 - ``page too large``: more than ``MAX_PAGE_BYTES`` (20 MB) once decompressed; the
   page is refused rather than truncated, because a cut page would index a body
   without its end and change silently from run to run;
-- ``binary file (not HTML)``: NUL bytes or many control characters at the start, or
-  a known binary signature (PDF, images, archives);
+- ``binary file (not HTML)``: many control bytes at the start (over 5 % of the first
+  8 KB and over 32 of them; a few stray NULs are dropped from the text instead), or a
+  known binary signature (PDF, images, archives);
 - ``unparseable markup``: the parser gave up;
 - ``no article text``: the body holds fewer than ``MIN_BODY_WORDS`` (10) words and
   fewer than ``MIN_BODY_CHARS`` (80) characters.
@@ -65,9 +66,13 @@ _AS_CP1252 = frozenset(
      "cp819", "ibm819", "iso-ir-100", "windows-1252", "cp1252", "x-cp1252"}
 )  # fmt: skip
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SNIFF_BYTES = 8192
-#: More control characters than this share of the first bytes means binary data.
+#: More control characters than this share of the first bytes, and more than
+#: ``MIN_CONTROL_BYTES``, means binary data; fewer are stray bytes in a text page
+#: (dropped from the text, as a browser does not show them).
 MAX_CONTROL_SHARE = 0.05
+MIN_CONTROL_BYTES = 32
 
 
 def decompress(data: bytes, source: str) -> bytes:
@@ -107,10 +112,39 @@ def decode_html(data: bytes, source: str) -> str:
     head = data[:_SNIFF_BYTES]
     if not head.strip():
         raise ParseError(source, "empty file")
-    if head.startswith(_BINARY_MAGICS) or b"\x00" in head:
+    if head.startswith(_BINARY_MAGICS):
         raise ParseError(source, "binary file (not HTML)")
-    if len(_CONTROL.findall(head)) > MAX_CONTROL_SHARE * len(head):
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        return _without_controls(data.decode(utf16, errors="replace"))
+    controls = len(_CONTROL.findall(head))
+    if controls > max(MAX_CONTROL_SHARE * len(head), MIN_CONTROL_BYTES):
         raise ParseError(source, "binary file (not HTML)")
+    if controls or _CONTROL.search(data, _SNIFF_BYTES):
+        # stray NULs and other control bytes in a text page: browsers show the
+        # text around them, and so do we
+        return _without_controls(_decode_text(data))
+    return _decode_text(data)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when every other byte is NUL (ASCII markup in UTF-16)."""
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _without_controls(text: str) -> str:
+    return _CONTROL_TEXT.sub("", text)
+
+
+def _decode_text(data: bytes) -> str:
+    """Decode bytes that are text (UTF-8, else a declared charset, else cp1252)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -9,6 +9,7 @@ the HTTP layer: a ``SearchRequest`` goes in, a ``SearchResult`` comes out, and
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,6 +28,7 @@ DEFAULT_FACET_SIZE = 20
 MAX_FACET_SIZE = 100
 #: Most filter values accepted per filter parameter.
 MAX_FILTER_VALUES = 50
+_YEAR_RE = re.compile(r"[0-9]{4}")
 
 
 def check_query_length(q: str, param: str = "q") -> None:
@@ -120,7 +122,7 @@ class SearchRequest:
     def _validate_filters(self) -> None:
         """Check the filter values and the date range (part of ``validate``)."""
         for year in self.years:
-            if not (len(year) == 4 and year.isdigit()):
+            if not _YEAR_RE.fullmatch(year):
                 raise QueryError(f"year must have 4 digits, got {year!r}", param="year")
         by_facet = self.filter_values()
         for param, facet in schema.FILTER_PARAMS.items():
@@ -130,12 +132,9 @@ class SearchRequest:
                     f"at most {MAX_FILTER_VALUES} {param} values are accepted",
                     param=param,
                 )
-        if (
-            self.date_from is not None
-            and self.date_to is not None
-            and self.date_from > self.date_to
-        ):
-            raise QueryError("from is after to", param="from")
+        # from after to is an empty range (no hits), as in Elasticsearch and
+        # Meilisearch range filters, not an error: a limit across two parameters
+        # would be one more thing a schema cannot say.
 
     def filter_values(self) -> dict[str, tuple[str, ...]]:
         """The filter values of the request, by facet name."""

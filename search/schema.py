@@ -233,7 +233,9 @@ def format_datetime(dt: datetime | None) -> str | None:
     """ISO 8601 text of an aware datetime in UTC (``2024-03-01T09:30:00Z``), or None."""
     if dt is None:
         return None
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # not strftime: its %Y does not pad years before 1000 to four digits
+    utc = dt.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    return utc.isoformat() + "Z"
 
 
 def _clean_values(values: object) -> list[str]:
@@ -261,6 +263,52 @@ def content_hash(text: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
+#: Largest ``word_count`` (the field is a 32-bit unsigned number).
+MAX_WORD_COUNT = 2**32 - 1
+#: Longest document id accepted, in characters (Meilisearch allows 511 bytes).
+MAX_ID_LENGTH = 512
+#: Control characters (Unicode category Cc): never part of an id.
+CONTROL_CHARS = "\x00-\x1f\x7f-\x9f"
+#: What ``str.strip`` removes besides control characters: an id may not begin or
+#: end with these, nor be made of them alone.
+SPACE_CHARS = "\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Every character ``str.isspace`` says is white space (what ``str.strip`` removes).
+WHITESPACE_CHARS = "\t-\r\x1c-\x1f\x85" + SPACE_CHARS
+#: A valid id as a regular expression (the OpenAPI document's ``pattern``).
+ID_PATTERN = (
+    f"^[^{CONTROL_CHARS}{SPACE_CHARS}]"
+    f"([^{CONTROL_CHARS}]*[^{CONTROL_CHARS}{SPACE_CHARS}])?$"
+)
+_CONTROL_RE = re.compile(f"[{CONTROL_CHARS}]")
+
+
+def check_id(value: object) -> str:
+    """Return ``value`` if it is a valid document id.
+
+    An id is 1 to ``MAX_ID_LENGTH`` characters, holds no control character and
+    neither begins nor ends with white space (so one id is never two).
+
+    Raises:
+        ValueError: Saying what is wrong.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError("an id is required and must be a non-empty string")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(
+            f"an id is at most {MAX_ID_LENGTH} characters long, this one "
+            f"{len(value)}"
+        )
+    bad = _CONTROL_RE.search(value)
+    if bad is not None:
+        raise ValueError(
+            f"an id may not hold control characters ({ord(bad.group()):#04x} at "
+            f"{bad.start()})"
+        )
+    if value != value.strip():
+        raise ValueError("an id may not begin or end with white space")
+    return value
+
+
 def normalize_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a fielded document and return it in canonical JSON form.
 
@@ -278,7 +326,10 @@ def normalize_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     doc_id = doc.get(ID_FIELD)
     if not isinstance(doc_id, str) or not doc_id.strip():
         raise ValueError("field 'id' is required and must be a non-empty string")
-    out: dict[str, Any] = {ID_FIELD: doc_id.strip()}
+    try:
+        out: dict[str, Any] = {ID_FIELD: check_id(doc_id.strip())}
+    except ValueError as exc:
+        raise ValueError(f"field 'id': {exc}") from None
     for key in (URL, TITLE, BODY, SECTION, SUMMARY, LANGUAGE, SOURCE):
         value = doc.get(key)
         if value is not None and not isinstance(value, str):
@@ -299,10 +350,20 @@ def normalize_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     wc = doc.get(WORD_COUNT)
     if wc is None:
         wc = len(out[BODY].split())
-    if not isinstance(wc, int) or isinstance(wc, bool) or wc < 0:
-        raise ValueError("field 'word_count' must be a non-negative integer")
+    if isinstance(wc, float) and wc.is_integer():
+        wc = int(wc)  # JSON has one number type: 3599.0 is an integer
+    if (
+        not isinstance(wc, int)
+        or isinstance(wc, bool)
+        or not 0 <= wc <= MAX_WORD_COUNT
+    ):
+        raise ValueError(
+            f"field 'word_count' must be an integer from 0 to {MAX_WORD_COUNT}"
+        )
     out[WORD_COUNT] = wc
     ch = doc.get(CONTENT_HASH)
+    if ch is not None and not isinstance(ch, str):
+        raise ValueError("field 'content_hash' must be a string")
     out[CONTENT_HASH] = (
         ch
         if isinstance(ch, str) and ch

@@ -66,8 +66,28 @@ BAD_SEARCHES = [
     ({"year": "23"}, "year", "4 digits"),
     ({"from": "2023-13-01"}, "from", "YYYY-MM-DD"),
     ({"to": "yesterday"}, "to", "YYYY-MM-DD"),
-    ({"from": "2024-01-01", "to": "2023-01-01"}, "from", "after"),
+    # the typed parameters are strict: an empty value is not "absent"
+    ({"to": ""}, "to", "YYYY-MM-DD"),
+    ({"from": "20240301"}, "from", "YYYY-MM-DD"),
+    ({"from": "2024-W09-5"}, "from", "YYYY-MM-DD"),
+    ({"sort": ""}, "sort", "relevance"),
+    ({"mode": ""}, "mode", "plain"),
+    ({"boost": ""}, "boost", "recent"),
+    ({"year": ""}, "year", "4 digits"),
+    ({"year": "２０２４"}, "year", "4 digits"),
+    ({"page": "١"}, "page", "integer"),
+    ({"page": "1_0"}, "page", "integer"),
+    ({"page": "1001"}, "page", "1000"),
 ]
+
+
+def test_from_after_to_is_an_empty_range_not_an_error(client):
+    body = client.simulate_get(
+        "/search", params={"from": "2024-01-01", "to": "2023-01-01"}
+    ).json
+    assert body["total"] == 0 and body["hits"] == []
+    everything = client.simulate_get("/search", params={"to": "9999-12-31"}).json
+    assert everything["total"] > 0  # the last day there is, not an overflow
 
 
 @pytest.mark.parametrize(
@@ -172,6 +192,24 @@ def test_errors_are_json_whatever_the_client_accepts(client):
         ),
         ({"Content-Type": "application/json"}, b'{"a": ' * 100_000, 400),
         ({"Content-Type": "application/json"}, b'{"title": "t", "publshed": ""}', 400),
+        ({"Content-Type": "application/json"}, b'{"title": " ", "body": "\\n"}', 400),
+        (
+            {"Content-Type": "application/json"},
+            b'{"title": "t", "word_count": 1.5}',
+            400,
+        ),
+        (
+            {"Content-Type": "application/json"},
+            b'{"title": "t", "word_count": 4294967296}',
+            400,
+        ),
+        (
+            {"Content-Type": "application/json"},
+            b'{"title": "t", "content_hash": {}}',
+            400,
+        ),
+        ({"Content-Type": "text/html"}, b"Just some words, no markup at all.", 400),
+        ({"Content-Type": "text/html"}, b'{"title": "<b>json</b>"}', 400),
     ],
     ids=[
         "text-plain",
@@ -186,6 +224,12 @@ def test_errors_are_json_whatever_the_client_accepts(client):
         "date-before-year-1-in-utc",
         "nested-too-deeply",
         "unknown-field",
+        "blank-title-and-body",
+        "fractional-word-count",
+        "word-count-over-32-bits",
+        "content-hash-type",
+        "html-without-markup",
+        "json-sent-as-html",
     ],
 )
 def test_bad_writes(client, headers, body, status):
@@ -305,3 +349,54 @@ def test_schema_mismatch_is_503_without_retry_after(tmp_path, failing_engine):
     result = client.simulate_get("/search", params={"q": "x"})
     assert_canonical_error(result, 503)
     assert "retry-after" not in result.headers
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "words"),
+    [
+        ("x" * 513, "at most 512"),
+        ("a\x00b", "control"),
+        ("tab\there", "control"),
+        ("a\x85", "control"),
+        (" padded", "white space"),
+        ("padded\u3000", "white space"),
+    ],
+    ids=[
+        "513-chars",
+        "nul",
+        "tab",
+        "c1-control",
+        "leading-space",
+        "trailing-ideographic",
+    ],
+)
+def test_bad_document_ids_are_400_on_every_method(client, doc_id, words):
+    for method in ("GET", "PUT", "DELETE"):
+        result = client.simulate_request(
+            method, doc_path(doc_id), json={"title": "t"}, headers=AUTH
+        )
+        body = assert_canonical_error(result, 400, "doc_id")
+        assert words in body["description"], (method, body)
+    related = client.simulate_get(doc_path(doc_id, "/related"))
+    assert_canonical_error(related, 400, "doc_id")
+
+
+def test_ids_at_the_limit_are_accepted(client):
+    for doc_id in ("x" * 512, "inner space is fine", "https://example.org/a?b=c"):
+        put = client.simulate_put(doc_path(doc_id), json={"title": "t"}, headers=AUTH)
+        assert put.status_code in (200, 201), put.text
+        assert client.simulate_get(doc_path(doc_id)).json["id"] == doc_id
+        assert client.simulate_delete(doc_path(doc_id), headers=AUTH).status_code == 204
+
+
+def test_invalid_utf8_in_an_id_is_400(client):
+    result = client.simulate_get("/documents/%FF%FE")
+    assert_canonical_error(result, 400, "doc_id")
+
+
+def test_dates_before_year_1000_round_trip(client):
+    body = {"title": "Old", "published": "0825-08-26T03:00:49-00:11"}
+    put = client.simulate_put(doc_path("old-doc"), json=body, headers=AUTH)
+    assert put.status_code in (200, 201), put.text
+    assert put.json["document"]["published"] == "0825-08-26T03:11:49Z"
+    client.simulate_delete(doc_path("old-doc"), headers=AUTH)

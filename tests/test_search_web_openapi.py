@@ -105,6 +105,16 @@ def test_search_responses_match(spec, client, params):
     check(spec, result, "/search")
 
 
+def test_opensearch_suggestions_are_query_then_three_equal_lists(client):
+    body = client.simulate_get(
+        "/suggest", params={"q": "tur", "format": "opensearch"}
+    ).json
+    query, texts, kinds, urls = body
+    assert query == "tur"
+    assert texts and len(texts) == len(kinds) == len(urls)
+    assert all(isinstance(v, str) for v in texts + kinds + urls)
+
+
 def test_suggest_responses_match(spec, client):
     check(spec, client.simulate_get("/suggest", params={"q": "tur"}), "/suggest")
     check(

@@ -145,7 +145,7 @@ class FacetIndex:
         if date_from is not None:
             start = datetime.combine(date_from, time.min, tzinfo=UTC)
             lo = bisect.bisect_left(self._dated_ts, _ts(start))
-        if date_to is not None:
+        if date_to is not None and date_to < date.max:
             end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
             hi = bisect.bisect_left(self._dated_ts, _ts(end))
         bits = bitset(self._dated_docs[lo:hi], self.size) if hi > lo else 0

@@ -11,8 +11,10 @@ run as a subprocess (the search package never imports the indexer or bs4).
 
 from __future__ import annotations
 
+import codecs
 import hmac
 import json
+import re
 import subprocess
 from collections.abc import Sequence
 from typing import Any
@@ -26,9 +28,23 @@ from search.errors import (
     ExtractionError,
     ExtractorUnavailableError,
     InvalidDocumentError,
+    QueryError,
 )
+from search.web.apischemas import HTML_START
 from search.web.params import date_param, int_param, set_cache
 from search.web.resources import DEFAULT_RELATED_LIMIT, MAX_RELATED_LIMIT, Engine
+
+_HTML_START = re.compile(HTML_START)
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Whether ``body`` begins like an HTML page (``apischemas.HTML_START``)."""
+    head = body[:1024]
+    for bom, encoding in _UTF16_BOMS:
+        if head.startswith(bom):
+            return bool(_HTML_START.match(head[2:].decode(encoding, "ignore")))
+    return bool(_HTML_START.match(head.decode("utf-8", "ignore")))
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 JSON_TYPES = frozenset({"application/json"})
@@ -47,14 +63,26 @@ def decode_id(req: falcon.Request, segment: str) -> str:
 
     Returns:
         The id with percent-escapes decoded as UTF-8.
+
+    Raises:
+        QueryError: The id is not UTF-8 or not a valid id (``schema.check_id``).
     """
-    if not getattr(req.context, "raw_path", False):
-        return segment
+    doc_id = segment
+    if getattr(req.context, "raw_path", False):
+        try:
+            raw = segment.encode("latin-1")  # WSGI tunnels bytes as latin-1
+        except UnicodeEncodeError:
+            raw = segment.encode("utf-8")
+        try:
+            doc_id = unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise QueryError(
+                "the document id is not percent-encoded UTF-8", param="doc_id"
+            ) from None
     try:
-        raw = segment.encode("latin-1")  # WSGI tunnels bytes as latin-1
-    except UnicodeEncodeError:
-        raw = segment.encode("utf-8")
-    return unquote_to_bytes(raw).decode("utf-8", "replace")
+        return schema.check_id(doc_id)
+    except ValueError as exc:
+        raise QueryError(f"invalid document id: {exc}", param="doc_id") from None
 
 
 def document_path(doc_id: str) -> str:
@@ -185,6 +213,11 @@ class DocumentResource:
         if not body.strip():
             raise InvalidDocumentError("the request body is empty")
         if media_type in HTML_TYPES:
+            if not looks_like_html(body):
+                raise InvalidDocumentError(
+                    "the body is not an HTML page: it does not begin with markup "
+                    "(a fielded document is sent as application/json)"
+                )
             doc = extract_html(
                 self.config.extract_command, body, self.config.extract_timeout
             )

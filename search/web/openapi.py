@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from search import models
+from search import models, schema
 from search.web.apischemas import (
+    HTML_START,
     INT,
     SCHEMAS,
     STR,
@@ -21,20 +22,36 @@ VERSION = "0.1.0"
 
 
 def _query(
-    name: str, schema: dict[str, Any], text: str, *, repeat: bool = False
+    name: str,
+    schema: dict[str, Any],
+    text: str,
+    *,
+    repeat: bool = False,
+    comma: bool = False,
 ) -> dict[str, Any]:
+    """A query parameter; ``repeat`` for ``?tag=a&tag=b``, ``comma`` for ``a,b``."""
     param: dict[str, Any] = {
         "name": name,
         "in": "query",
         "required": False,
         "description": text,
-        "schema": {"type": "array", "items": schema} if repeat else schema,
+        "schema": schema,
     }
-    if repeat:
+    if repeat or comma:
         param["style"] = "form"
-        param["explode"] = True
+        param["explode"] = repeat
     return param
 
+
+def _values(item: dict[str, Any]) -> dict[str, Any]:
+    """A repeatable filter parameter's schema: at most ``MAX_FILTER_VALUES`` values."""
+    return {"type": "array", "items": item, "maxItems": models.MAX_FILTER_VALUES}
+
+
+#: Said of every typed parameter: an empty value is not "absent".
+STRICT = " An empty value is refused like any other invalid one (400)."
+#: A date parameter: RFC 3339 ``full-date``.
+DATE = {**STR, "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 
 #: Query parameters of ``GET /search`` (``tests/test_docs.py`` checks the README).
 SEARCH_PARAMETERS: list[dict[str, Any]] = [
@@ -47,45 +64,66 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _query(
         "mode",
         {"enum": list(models.MODES), "default": "plain"},
-        "plain (safe, default) or raw (Whoosh query language; syntax errors are 400 "
-        "with the position).",
+        "plain (safe, default) or raw (the Whoosh query language: q must then parse, "
+        "and a syntax error is a 400 with its position, which a schema cannot "
+        "express)." + STRICT,
     ),
-    _query("tag", STR, "Only documents with this tag (OR when repeated).", repeat=True),
     _query(
-        "author", STR, "Only documents by this author (OR when repeated).", repeat=True
+        "tag",
+        _values(STR),
+        "Only documents with this tag (OR when repeated; blank values are ignored).",
+        repeat=True,
+    ),
+    _query(
+        "author",
+        _values(STR),
+        "Only documents by this author (OR when repeated; blank values are ignored).",
+        repeat=True,
     ),
     _query(
         "section",
-        STR,
-        "Only documents of this section (OR when repeated).",
+        _values(STR),
+        "Only documents of this section (OR when repeated; blank values are "
+        "ignored).",
         repeat=True,
     ),
     _query(
         "year",
-        {**STR, "pattern": "^[0-9]{4}$"},
-        "Only documents published in this year (OR when repeated).",
+        _values({**STR, "pattern": "^[0-9]{4}$"}),
+        "Only documents published in this year (OR when repeated)." + STRICT,
         repeat=True,
     ),
-    _query("from", {**STR, "format": "date"}, "Published on or after (YYYY-MM-DD)."),
-    _query("to", {**STR, "format": "date"}, "Published on or before (YYYY-MM-DD)."),
+    _query("from", DATE, "Published on or after (YYYY-MM-DD)." + STRICT),
+    _query(
+        "to",
+        DATE,
+        "Published on or before (YYYY-MM-DD); not before from." + STRICT,
+    ),
     _query(
         "sort",
         {"enum": list(models.SORTS), "default": "relevance"},
-        "relevance (default), newest or oldest.",
+        "relevance (default), newest or oldest." + STRICT,
     ),
-    _query("page", {**INT, "minimum": 1, "default": 1}, "Page number, from 1."),
+    _query(
+        "page",
+        {**INT, "minimum": 1, "maximum": models.MAX_RESULT_WINDOW, "default": 1},
+        f"Page number, from 1. Results beyond the {models.MAX_RESULT_WINDOW:,}th are "
+        f"not served: page x per_page over {models.MAX_RESULT_WINDOW:,} is a 400 "
+        "(a limit across two parameters, which a schema cannot express).",
+    ),
     _query(
         "per_page",
         {**INT, "minimum": 1, "maximum": models.MAX_PER_PAGE, "default": 10},
         f"Hits per page (at most {models.MAX_PER_PAGE}); page x per_page may not "
-        f"exceed {models.MAX_RESULT_WINDOW}.",
+        f"exceed {models.MAX_RESULT_WINDOW:,}.",
     ),
     _query(
         "facets",
-        STR,
+        {"type": "array", "items": {"enum": list(models.DEFAULT_FACETS)}},
         "Comma-separated facets to count: "
         + ", ".join(models.DEFAULT_FACETS)
         + " (all when absent, none when empty).",
+        comma=True,
     ),
     _query(
         "facet_size",
@@ -100,7 +138,7 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _query(
         "boost",
         {"enum": list(models.BOOSTS)},
-        "recent blends publication date into relevance.",
+        "recent blends publication date into relevance." + STRICT,
     ),
 ]
 
@@ -117,7 +155,7 @@ SUGGEST_PARAMETERS: list[dict[str, Any]] = [
         "format",
         {"enum": ["json", "opensearch"], "default": "json"},
         "json (a list of suggestion objects) or opensearch "
-        "(application/x-suggestions+json).",
+        "(application/x-suggestions+json)." + STRICT,
     ),
 ]
 
@@ -129,8 +167,8 @@ RELATED_PARAMETERS: list[dict[str, Any]] = [
     ),
     _query(
         "from",
-        {**STR, "format": "date"},
-        "Only documents published on or after (YYYY-MM-DD).",
+        DATE,
+        "Only documents published on or after (YYYY-MM-DD)." + STRICT,
     ),
 ]
 
@@ -139,8 +177,15 @@ DOC_ID_PARAMETER: dict[str, Any] = {
     "in": "path",
     "required": True,
     "description": "The document id, percent-encoded as one path segment (ids are "
-    "often URLs: encode '/' as %2F, e.g. with encodeURIComponent).",
-    "schema": STR,
+    "often URLs: encode '/' as %2F, e.g. with encodeURIComponent). At most "
+    f"{schema.MAX_ID_LENGTH} characters, no control characters, no white space at "
+    "either end; any other id is a 400.",
+    "schema": {
+        **STR,
+        "minLength": 1,
+        "maxLength": schema.MAX_ID_LENGTH,
+        "pattern": schema.ID_PATTERN,
+    },
 }
 
 
@@ -150,19 +195,44 @@ def _json(schema: dict[str, Any], text: str, media: str = "application/json") ->
 
 #: Error responses: status -> when it happens.
 ERROR_TEXTS: dict[int, str] = {
-    400: "Invalid parameter or document",
+    400: "Invalid parameter, document id or document",
     401: "Missing or wrong API key",
     403: "Writes are disabled (no API key configured)",
     404: "No such document",
+    405: "A read-only replica: writes go to the writer (Allow: GET, HEAD)",
     413: "Body too large",
     415: "Unsupported Content-Type",
-    422: "The HTML page could not be extracted",
-    503: "Index unavailable or busy (Retry-After)",
+    422: "The HTML page has no article text to extract",
+    429: "Too many failed authentication attempts from this address (Retry-After)",
+    503: "Index unavailable or busy (Retry-After when worth retrying)",
+}
+#: Statuses whose response may carry ``Retry-After``.
+RETRY_AFTER = frozenset({429, 503})
+
+#: ``PUT`` of an HTML page: a page has markup (a body of bare text is a 400).
+HTML_BODY: dict[str, Any] = {
+    **STR,
+    "pattern": HTML_START,
+    "description": "The article's HTML page: it begins (after white space) with a "
+    "tag, a comment or a doctype. A page in which no article text is found is a 422 "
+    "(what an extractor finds cannot be said by a schema).",
 }
 
 
 def _error_responses(*codes: int) -> dict[str, Any]:
     return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in codes}
+
+
+def _error_response(code: int) -> dict[str, Any]:
+    response: dict[str, Any] = _json(ref("Error"), ERROR_TEXTS[code])
+    if code in RETRY_AFTER:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {**INT, "minimum": 0},
+            }
+        }
+    return response
 
 
 def document() -> dict[str, Any]:
@@ -221,7 +291,7 @@ def document() -> dict[str, Any]:
                     "summary": "One stored document",
                     "responses": {
                         "200": _json(ref("Document"), "The document"),
-                        **_error_responses(404, 503),
+                        **_error_responses(400, 404, 503),
                     },
                 },
                 "put": {
@@ -230,14 +300,16 @@ def document() -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "text/html": {"schema": STR},
+                            "text/html": {"schema": HTML_BODY},
                             "application/json": {"schema": ref("DocumentInput")},
                         },
                     },
                     "responses": {
                         "200": _json(ref("PutResponse"), "Replaced"),
                         "201": _json(ref("PutResponse"), "Created"),
-                        **_error_responses(400, 401, 403, 413, 415, 422, 503),
+                        **_error_responses(
+                            400, 401, 403, 405, 413, 415, 422, 429, 503
+                        ),
                     },
                 },
                 "delete": {
@@ -245,7 +317,7 @@ def document() -> dict[str, Any]:
                     "security": bearer,
                     "responses": {
                         "204": {"description": "Deleted"},
-                        **_error_responses(401, 403, 404, 503),
+                        **_error_responses(400, 401, 403, 404, 405, 429, 503),
                     },
                 },
             },
@@ -288,8 +360,7 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": SCHEMAS,
             "responses": {
-                f"E{code}": _json(ref("Error"), text)
-                for code, text in sorted(ERROR_TEXTS.items())
+                f"E{code}": _error_response(code) for code in sorted(ERROR_TEXTS)
             },
             "securitySchemes": {
                 "bearer": {
