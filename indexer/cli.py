@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from indexer.errors import IndexerError, ParseError, UsageError
+from indexer.pool import DEFAULT_BUDGET, Budget, limit_memory
 from indexer.siteconfig import EMPTY, SiteConfig, load_site_config
 from search import schema
 from search.store.errors import IndexLockedError
@@ -113,6 +114,22 @@ def _parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no progress, no summary")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument(
+        "--page-timeout",
+        type=_non_negative_float,
+        default=DEFAULT_BUDGET.seconds,
+        metavar="S",
+        help=f"seconds a page may take to parse (default {DEFAULT_BUDGET.seconds:g};"
+        " 0: no limit)",
+    )
+    p.add_argument(
+        "--page-memory",
+        type=_non_negative_int,
+        default=DEFAULT_BUDGET.memory_mb,
+        metavar="MB",
+        help="memory a page may take to parse (default "
+        f"{DEFAULT_BUDGET.memory_mb}; 0: no limit)",
+    )
+    p.add_argument(
         "--site-config", type=Path, metavar="FILE", help="CSS selector overrides"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log tracebacks")
@@ -120,14 +137,26 @@ def _parser(command: str) -> argparse.ArgumentParser:
     return p
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+def _number(kind: type[Any], minimum: float) -> Any:
+    """An argparse ``type``: a finite ``kind`` (int or float) of at least
+    ``minimum``."""
+    noun = "an integer" if kind is int else "a number"
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {noun}: {text!r}") from None
+        if not minimum <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"must be {noun} of at least {minimum}")
+        return value
+
+    return parse
+
+
+_positive_int = _number(int, 1)
+_non_negative_int = _number(int, 0)
+_non_negative_float = _number(float, 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,8 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         opts = _parser(command).parse_args(rest)
         _setup_logging(opts.verbose)
         site = load_site_config(opts.site_config) if opts.site_config else EMPTY
+        budget = Budget(seconds=opts.page_timeout, memory_mb=opts.page_memory)
         if command == "extract":
-            return extract(opts.files, site=site, jsonl=opts.jsonl, jobs=opts.jobs)
+            return extract(
+                opts.files, site=site, jsonl=opts.jsonl, jobs=opts.jobs, budget=budget
+            )
         return _index(opts, site)
     except _HelpShown:
         return 0
@@ -181,6 +213,7 @@ def extract(
     jsonl: bool = False,
     jobs: int | None = None,
     out: TextIO | None = None,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> int:
     """Print the fielded document of each page, in order; report bad pages on stderr.
 
@@ -190,8 +223,10 @@ def extract(
         site: CSS-selector overrides.
         jsonl: One compact JSON object a line instead of indented JSON.
         jobs: Parser processes for many files (None: one per core; 1: in-process).
-            With ``-`` among the files, pages are parsed in-process.
+            With ``-`` among the files, pages are parsed in-process, and this
+            process's memory is limited to ``budget.memory_mb`` more.
         out: Where to print (standard output when None).
+        budget: What one page may cost to parse.
 
     Returns:
         0 when every page was extracted, 1 when any was skipped.
@@ -204,9 +239,11 @@ def extract(
         for name in files
     ]
     if "-" in files:
-        results = _parse_with_stdin(tasks, site, sys.stdin.buffer.read())
+        stdin = sys.stdin.buffer.read()
+        limit_memory(budget.memory_mb)  # this process is the page's
+        results = _parse_with_stdin(tasks, site, stdin, budget)
     else:
-        results = workers.parse_pages(tasks, site, jobs)
+        results = workers.parse_pages(tasks, site, jobs, budget)
     failed = 0
     with closing(results):
         for result in results:
@@ -226,12 +263,13 @@ def extract(
 
 
 def _parse_with_stdin(
-    tasks: Sequence[PageTask], site: SiteConfig, stdin: bytes
+    tasks: Sequence[PageTask], site: SiteConfig, stdin: bytes, budget: Budget
 ) -> Generator[PageResult, None, None]:
     from indexer import workers
 
     for task in tasks:
-        yield workers.parse_page(task, site, stdin if task.path == "-" else None)
+        data = stdin if task.path == "-" else None
+        yield workers.parse_page_within(task, site, budget, data)
 
 
 def _utf8_stdout() -> TextIO:
@@ -298,6 +336,7 @@ def _index(opts: argparse.Namespace, site: SiteConfig) -> int:
         strict=opts.strict,
         site=site,
         jobs=opts.jobs,
+        budget=Budget(seconds=opts.page_timeout, memory_mb=opts.page_memory),
         writers=opts.writers,
     )
     reporter = _CliReporter(show_progress=not opts.quiet and sys.stderr.isatty())

@@ -10,6 +10,8 @@ Bad input is refused with ``ParseError(source, reason)``, one clear reason each:
 - ``binary file (not HTML)``: many control bytes at the start (over 5 % of the first
   8 KB and over 32 of them; a few stray NULs are dropped from the text instead), or a
   known binary signature (PDF, images, archives);
+- ``too many elements``: over ``MAX_ELEMENTS`` (100,000) tags, which would take
+  seconds to parse;
 - ``unparseable markup``: the parser gave up;
 - ``no article text``: the body holds fewer than ``MIN_BODY_WORDS`` (10) words and
   fewer than ``MIN_BODY_CHARS`` (80) characters.
@@ -21,14 +23,17 @@ from __future__ import annotations
 
 import codecs
 import gc
+import html
 import re
 import warnings
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from bs4.exceptions import ParserRejectedMarkup
+from lxml import etree
 
 from indexer.body import extract_body
 from indexer.errors import ParseError
@@ -46,6 +51,21 @@ MIN_BODY_CHARS = 80
 #: longer than this (a page whose first "paragraph" is a whole unbroken text).
 SUMMARY_CHARS = 1000
 
+#: Elements a page may hold: parsing costs about 40 µs an element, so this bounds a
+#: page's time near 4 s on a slow core (the largest real articles hold ~30,000).
+MAX_ELEMENTS = 100_000
+_TAG_START = re.compile(r"<[A-Za-z]")
+#: Pages nested deeper than the recursion limit are read again with elements below
+#: this depth left out (their text kept).
+MAX_DEPTH = 200
+_RAW_TEXT = frozenset({"script", "style"})
+#: Text blocks kept below ``MAX_DEPTH`` (HTML closes them rather than nesting them).
+_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "br"})
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+     "source", "track", "wbr"}
+)  # fmt: skip
+_NAME = re.compile(r"[A-Za-z_:][-\w.:]*\Z")
 _GZIP_MAGIC = b"\x1f\x8b"
 _BINARY_MAGICS = (
     b"%PDF-", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x7fELF",
@@ -108,7 +128,7 @@ def decode_html(data: bytes, source: str) -> str:
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
+            return _without_controls(data[len(bom) :].decode(encoding, "replace"))
     head = data[:_SNIFF_BYTES]
     if not head.strip():
         raise ParseError(source, "empty file")
@@ -120,11 +140,9 @@ def decode_html(data: bytes, source: str) -> str:
     controls = len(_CONTROL.findall(head))
     if controls > max(MAX_CONTROL_SHARE * len(head), MIN_CONTROL_BYTES):
         raise ParseError(source, "binary file (not HTML)")
-    if controls or _CONTROL.search(data, _SNIFF_BYTES):
-        # stray NULs and other control bytes in a text page: browsers show the
-        # text around them, and so do we
-        return _without_controls(_decode_text(data))
-    return _decode_text(data)
+    # stray NULs and other control characters in a text page: browsers show the
+    # text around them, and so do we
+    return _without_controls(_decode_text(data))
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -140,6 +158,8 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def _without_controls(text: str) -> str:
+    if _CONTROL_TEXT.search(text) is None:
+        return text
     return _CONTROL_TEXT.sub("", text)
 
 
@@ -206,6 +226,78 @@ def _first_heading(soup: BeautifulSoup) -> str:
     return ""
 
 
+def _too_short(body: str) -> bool:
+    return len(body.split()) < MIN_BODY_WORDS and len(body) < MIN_BODY_CHARS
+
+
+def _extract(text: str, source: str, site: SiteConfig) -> tuple[Any, str, str]:
+    """Metadata, body text and first heading of decoded HTML."""
+    with _gc_paused():
+        soup = make_soup(text, source)
+        try:
+            meta = extract_metadata(soup, site=site)
+            body = extract_body(soup, site=site)
+            heading = "" if meta.title else _first_heading(soup)
+        finally:
+            # The tree is a web of parent/child cycles: breaking them here lets
+            # reference counting free it at once, instead of leaving tens of
+            # thousands of objects for the collector to scan (and rescan) later.
+            # ``soup.decompose()`` would not: the soup object is outside the
+            # element chain that ``decompose`` walks, so its children go one by one.
+            for top in list(soup.contents):
+                top.decompose()
+    return meta, body, heading
+
+
+class _Flattener:
+    """An lxml parser target that writes the page back with nesting capped.
+
+    Container tags deeper than ``max_depth`` are left out and their text kept in
+    place; text blocks (paragraphs, headings, list items), which HTML does not nest,
+    are kept at any depth so the body still reads as paragraphs. The tree
+    BeautifulSoup builds next then has no chain its recursive helpers cannot walk.
+    lxml's event parser (unlike its tree builder, which stops at depth 256) reads
+    any depth.
+    """
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        self.open: list[bool] = []  # per open element: written out or not
+        self.raw = 0  # inside <script>/<style>, whose text is not escaped
+        self.out: list[str] = []
+
+    def start(self, tag: str, attrib: Any) -> None:
+        keep = len(self.open) < self.max_depth or tag in _BLOCKS
+        self.open.append(keep)
+        if keep:
+            attrs = "".join(
+                f' {k}="{html.escape(v)}"' for k, v in attrib.items() if _NAME.match(k)
+            )
+            self.out.append(f"<{tag}{attrs}>")
+        if tag in _RAW_TEXT:
+            self.raw += 1
+
+    def end(self, tag: str) -> None:
+        if tag in _RAW_TEXT:
+            self.raw -= 1
+        if self.open.pop() and tag not in _VOID:
+            self.out.append(f"</{tag}>")
+
+    def data(self, data: str) -> None:
+        self.out.append(data if self.raw else html.escape(data, quote=False))
+
+    def close(self) -> str:
+        return "".join(self.out)
+
+
+def flatten_deep(text: str, max_depth: int = MAX_DEPTH) -> str:
+    """The page's HTML with no element nested deeper than ``max_depth``."""
+    parser = etree.HTMLParser(target=_Flattener(max_depth), huge_tree=True)
+    parser.feed(text)
+    result: str = parser.close()
+    return result
+
+
 def parse_html(
     data: bytes, *, source: str, doc_id: str, site: SiteConfig = EMPTY
 ) -> Article:
@@ -236,21 +328,24 @@ def parse_html(
         raise ParseError(source, "empty file")
     raw = decompress(data, source)
     text = decode_html(raw, source)
-    with _gc_paused():
-        soup = make_soup(text, source)
-        try:
-            meta = extract_metadata(soup, site=site)
-            body = extract_body(soup, site=site)
-            heading = "" if meta.title else _first_heading(soup)
-        finally:
-            # The tree is a web of parent/child cycles: breaking them here lets
-            # reference counting free it at once, instead of leaving tens of
-            # thousands of objects for the collector to scan (and rescan) later.
-            # ``soup.decompose()`` would not: the soup object is outside the
-            # element chain that ``decompose`` walks, so its children go one by one.
-            for top in list(soup.contents):
-                top.decompose()
-    if len(body.split()) < MIN_BODY_WORDS and len(body) < MIN_BODY_CHARS:
+    if text.count("<") > MAX_ELEMENTS:
+        elements = sum(1 for _ in _TAG_START.finditer(text))
+        if elements > MAX_ELEMENTS:
+            raise ParseError(
+                source,
+                f"too many elements ({elements:,}; at most {MAX_ELEMENTS:,} a page)",
+            )
+    try:
+        meta, body, heading = _extract(text, source, site)
+    except RecursionError:
+        meta, body, heading = _extract(flatten_deep(text), source, site)
+    else:
+        if _too_short(body) and text.count("<") > MAX_DEPTH:
+            # perhaps nested deeper than the body's walk goes (body.MAX_DEPTH):
+            # elements nested thousands deep (browsers show such pages) are read
+            # again with everything below MAX_DEPTH lifted up to it, text kept
+            meta, body, heading = _extract(flatten_deep(text), source, site)
+    if _too_short(body):
         raise ParseError(source, "no article text")
     canonical = meta.canonical_url or ""
     return Article(

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from indexer import jsonl
 from indexer.errors import ParseError, UsageError
+from indexer.pool import DEFAULT_BUDGET, Budget
 from indexer.siteconfig import EMPTY, SiteConfig
 from indexer.sources import Source, iter_sources, read_page, roots_of, under_roots
 from indexer.workers import PageResult, PageTask, parse_pages
@@ -42,6 +43,7 @@ class IndexOptions:
         strict: Stop at the first bad page and commit nothing.
         site: CSS-selector overrides for the parser.
         jobs: Parser processes (None: one per core; 1: parse in-process).
+        budget: What one page may cost to parse (time and memory).
         limitmb: Whoosh's in-memory posting pool size (MB), shared by the writers.
         writers: Writer processes, each writing a segment (None: one per core, at
             most ``MAX_WRITERS``; 1: the indexer's own process writes).
@@ -54,6 +56,7 @@ class IndexOptions:
     strict: bool = False
     site: SiteConfig = EMPTY
     jobs: int | None = None
+    budget: Budget = DEFAULT_BUDGET
     limitmb: int = DEFAULT_LIMITMB
     writers: int | None = None
 
@@ -278,7 +281,9 @@ def _run_pages(
     rep.start(len(sources))
     tasks = [task for task in map(state.check, sources) if task is not None]
     # closing(): on --strict or Ctrl-C, stop the workers now, not when collected.
-    with closing(parse_pages(tasks, options.site, options.jobs)) as results:
+    with closing(
+        parse_pages(tasks, options.site, options.jobs, options.budget)
+    ) as results:
         for result in results:
             state.store(result)
     if options.prune:

@@ -1,38 +1,31 @@
-"""Parse pages into fielded documents, in-process or in a pool of worker processes.
+"""Parse pages into fielded documents, in-process or in supervised worker processes.
 
-Shared by ``index`` (whose one writer stays in the main process) and ``extract``.
-Results come back in task order; a bounded number of chunks is in flight at a time,
-so parsed pages never pile up in memory faster than the consumer takes them.
+Shared by ``index`` and ``extract``. Results come back in task order; a bounded
+number of pages is in flight at a time, so parsed pages never pile up in memory
+faster than the consumer takes them. Every page is parsed within a ``Budget`` of
+time and memory; a page over budget, or one that kills its parser process, is a
+result with a reason like any bad page, and the run goes on (``indexer.pool``).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import select
 import signal
 import threading
 import traceback
-from collections import deque
 from collections.abc import Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from indexer.errors import IndexerError, ParseError
-from indexer.siteconfig import EMPTY, SiteConfig
+from indexer.errors import ParseError
+from indexer.pool import DEFAULT_BUDGET, Budget, ParserPool
+from indexer.siteconfig import SiteConfig
 from indexer.sources import read_page
 
-#: Pages handed to a worker process at a time.
-CHUNK_SIZE = 16
 #: Below this many pages, parsing in-process beats starting worker processes.
 MIN_PARALLEL_PAGES = 48
-#: Chunks in flight per worker.
-CHUNKS_PER_WORKER = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +56,15 @@ class PageResult:
             skipped.
         reason: Why the page was skipped ("" when parsed).
         detail: The traceback of an unexpected error ("" otherwise).
+        fresh_process: The parser process should be replaced (it ran out of
+            memory, and its heap may be in pieces).
     """
 
     task: PageTask
     document: dict[str, Any] | None = None
     reason: str = ""
     detail: str = ""
+    fresh_process: bool = False
 
 
 def worker_count(jobs: int | None) -> int:
@@ -99,6 +95,12 @@ def parse_page(
         return PageResult(task, document=article.to_document(local_dates=True))
     except ParseError as exc:
         return PageResult(task, reason=exc.reason)
+    except MemoryError:
+        return PageResult(
+            task,
+            reason="over the memory budget (--page-memory) of its parser process",
+            fresh_process=True,
+        )
     except Exception as exc:  # a parser bug must not end the run: report the page
         return PageResult(
             task,
@@ -107,137 +109,85 @@ def parse_page(
         )
 
 
+def failed_page(task: PageTask, reason: str) -> PageResult:
+    """The result of a page whose parser process died or ran over its time."""
+    return PageResult(task, reason=reason)
+
+
+class _OverTime(BaseException):
+    """The page's time budget ran out (a BaseException: parser code catches
+    Exception)."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``_OverTime`` in this thread after ``seconds`` (main thread only)."""
+    if (
+        not seconds
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)
+    ):
+        yield
+        return
+
+    def ring(signum: int, frame: object) -> None:
+        raise _OverTime
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def parse_page_within(
+    task: PageTask, site: SiteConfig, budget: Budget, data: bytes | None = None
+) -> PageResult:
+    """``parse_page`` in this process, stopped when it runs over ``budget.seconds``.
+
+    The memory budget is the process's own (``indexer.pool.limit_memory``).
+    """
+    try:
+        with _time_limit(budget.seconds):
+            return parse_page(task, site, data)
+    except _OverTime:
+        return PageResult(
+            task, reason=f"over the time budget ({budget.seconds:g} s a page)"
+        )
+
+
 def parse_pages(
-    tasks: Sequence[PageTask], site: SiteConfig, jobs: int | None
+    tasks: Sequence[PageTask],
+    site: SiteConfig,
+    jobs: int | None,
+    budget: Budget = DEFAULT_BUDGET,
 ) -> Generator[PageResult, None, None]:
     """Parse pages in task order: in-process for few pages, else in worker processes.
 
-    Close the generator (``contextlib.closing``) to stop early: pending chunks are
-    cancelled and the workers shut down.
+    Close the generator (``contextlib.closing``) to stop early: the parser
+    processes are ended.
 
     Args:
         tasks: The pages.
         site: CSS-selector overrides.
         jobs: Worker processes (None: one per core; 1: in-process).
+        budget: What a page may cost (in-process, only its time is bounded).
 
     Yields:
         One result per task, in order.
 
     Raises:
-        IndexerError: A worker process died (killed, or out of memory).
+        IndexerError: Parser processes cannot start.
     """
     workers = worker_count(jobs)
     if workers <= 1 or len(tasks) < MIN_PARALLEL_PAGES:
         for task in tasks:
-            yield parse_page(task, site)
+            yield parse_page_within(task, site, budget)
         return
-    chunks = [tasks[i : i + CHUNK_SIZE] for i in range(0, len(tasks), CHUNK_SIZE)]
-    workers = min(workers, len(chunks))
-    window: deque[Future[list[PageResult]]] = deque()
-    pending = iter(chunks)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_mp_context(),
-        initializer=_init_worker,
-        initargs=(site, os.getpid()),
-    )
-    broken = False
+    pool = ParserPool(min(workers, len(tasks)), site, budget, parse_page, failed_page)
     try:
-        # The first submits start the processes, which inherit the signal mask:
-        # with SIGINT blocked, a Ctrl-C is this process's alone to handle.
-        with _sigint_blocked():
-            for chunk in islice(pending, workers * CHUNKS_PER_WORKER):
-                window.append(pool.submit(_parse_chunk, chunk))
-        while window:
-            results = window.popleft().result()
-            for chunk in islice(pending, 1):
-                window.append(pool.submit(_parse_chunk, chunk))
-            yield from results
-    except BrokenProcessPool:  # from result() or from submit()
-        broken = True
-        raise IndexerError(
-            "a parser process died (killed, or out of memory): the run was "
-            "stopped; --jobs 1 parses in-process"
-        ) from None
+        yield from pool.map(tasks)
     finally:
-        # A broken pool fails its futures and ends its processes itself (cancelling
-        # or waiting then can trip CPython's executor thread); otherwise drop the
-        # chunks not yet started and let the running ones finish.
-        pool.shutdown(wait=not broken, cancel_futures=not broken)
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread while worker processes are started.
-
-    Processes inherit the signal mask, so the workers (and the forkserver) never
-    get the terminal's Ctrl-C and die half-way; a Ctrl-C that arrives meanwhile is
-    delivered to this process when the mask is restored.
-    """
-    if (
-        not hasattr(signal, "pthread_sigmask")
-        or threading.current_thread() is not threading.main_thread()
-    ):
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _mp_context() -> Any:
-    """Start method of workers: forkserver (safe with threads) if any, else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context(
-        "forkserver" if "forkserver" in methods else "spawn"
-    )
-
-
-_WORKER_SITE: SiteConfig = EMPTY
-
-
-def _init_worker(site: SiteConfig, indexer_pid: int) -> None:
-    global _WORKER_SITE
-    _WORKER_SITE = site
-    # Ctrl-C is the main process's to handle (it cancels the run); workers just end.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _exit_with(indexer_pid)
-
-
-def _exit_with(pid: int) -> None:
-    """End this worker when process ``pid`` (the indexer) ends, however it ends.
-
-    A worker's parent is the forkserver, which outlives a killed indexer, and the
-    worker holds the pipes that would tell either of them: without this, a
-    ``kill -9`` of the indexer leaves the forkserver and its workers waiting
-    forever. A thread waits on a descriptor of the indexer process (Linux
-    ``pidfd``), which becomes readable when it exits.
-    """
-    try:
-        fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):  # not Linux 5.3+, or already gone
-        if not _alive(pid):
-            os._exit(1)
-        return
-
-    def watch() -> None:
-        select.select([fd], [], [])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-indexer", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _parse_chunk(tasks: Sequence[PageTask]) -> list[PageResult]:
-    return [parse_page(task, _WORKER_SITE) for task in tasks]
+        pool.close()

@@ -414,7 +414,9 @@ def _session_processes(sid: int) -> dict[int, tuple[int, str]]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
-def test_a_killed_parser_process_stops_the_run_cleanly(tmp_path):
+def test_a_killed_parser_process_is_reported_and_the_run_goes_on(tmp_path):
+    """A parser process killed mid-run (as the OOM killer would) costs the page it
+    was on, reported by name; a new process parses the rest and the run commits."""
     old = tmp_path / "old"
     write_pages(old, 2)
     index = tmp_path / "ix"
@@ -448,10 +450,16 @@ def test_a_killed_parser_process_stops_the_run_cleanly(tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
-    assert proc.returncode == 1
-    assert "a parser process died" in err
     assert "Traceback" not in err
-    assert _doc_count(index) == 2
+    died = [ln for ln in err.splitlines() if "parser process died" in ln]
+    if died:  # killed on a page (almost always: two pages are queued per process)
+        assert proc.returncode == 1  # a page was skipped
+        assert len(died) == 1 and "page-" in died[0] and "SIGKILL" in died[0], err
+        assert "1499 added" in err and "1 skipped" in err
+        assert _doc_count(index) == 2 + 1499
+    else:  # killed between two pages: nothing lost
+        assert proc.returncode == 0, err
+        assert _doc_count(index) == 2 + 1500
 
 
 @pytest.mark.slow

@@ -182,6 +182,54 @@ def test_bad_input_is_a_parse_error(data: bytes, reason: str) -> None:
     assert reason in info.value.reason
 
 
+# --- hostile pages (browsers show them, and so do we) -------------------------------
+
+
+def test_50000_nested_divs_are_extracted_with_their_text() -> None:
+    deep = b"<div>" * 50_000 + PARAGRAPHS.encode() + b"</div>" * 50_000
+    shell = page(head="<title>Screening the ports</title>", body="").encode()
+    article = parse(shell.replace(b"</body>", deep + b"</body>"))
+    assert article.body.startswith("Coastal states have started")
+    assert article.title == "Screening the ports"
+
+
+def test_deep_nesting_keeps_script_data_and_attributes() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"headline": "A <deep> page", "author": {"name": "Ada Deep"}}</script>'
+    )
+    deep = b"<section class='x'>" * 5_000 + PARAGRAPHS.encode()
+    data = page(body="").encode().replace(b"</head>", head.encode() + b"</head>")
+    article = parse(data.replace(b"</body>", deep + b"</body>"))
+    assert article.title == "A <deep> page"
+    assert article.authors == ("Ada Deep",)
+    assert "Coastal states have started" in article.body
+
+
+@pytest.mark.parametrize(
+    "stray",
+    [b"\x00", b"\x00\x00\x07", b"\x1b"],
+    ids=["nul", "nuls-and-bell", "escape"],
+)
+def test_stray_control_bytes_do_not_make_a_page_binary(stray: bytes) -> None:
+    data = page().encode()
+    data = data.replace(b"started", b"star" + stray + b"ted", 1)
+    article = parse(data)
+    assert "Coastal states have started" in article.body
+    assert not any(ch in article.body for ch in "\x00\x07\x1b")
+
+
+def test_utf16_without_a_byte_order_mark_is_read() -> None:
+    article = parse(page().encode("utf-16-le"))
+    assert article.body.startswith("Coastal states have started")
+
+
+def test_a_page_of_too_many_elements_is_refused_at_once() -> None:
+    spans = b"".join(b"<span>w</span> " for _ in range(120_000))
+    with pytest.raises(ParseError, match="too many elements"):
+        parse(page().encode().replace(b"</body>", spans + b"</body>"))
+
+
 def test_huge_page_is_refused() -> None:
     filler = b"<p>" + b"ballast " * (MAX_PAGE_BYTES // 8) + b"</p>"
     with pytest.raises(ParseError, match="page too large"):
