@@ -17,11 +17,12 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from indexer.commits import DEFAULT_POLICY, CommitPolicy
 from indexer.errors import IndexerError, ParseError, UsageError
 from indexer.pool import DEFAULT_BUDGET, Budget, limit_memory
 from indexer.siteconfig import EMPTY, SiteConfig, load_site_config
 from search import schema
-from search.store.errors import IndexLockedError
+from search.errors import SearchError
 
 if TYPE_CHECKING:
     from indexer.workers import PageResult, PageTask
@@ -111,30 +112,36 @@ def _parser(command: str) -> argparse.ArgumentParser:
             metavar="N",
             help="index writer processes (default: one per core, at most 4)",
         )
+        _limit(p, "--commit-every", _non_negative_int, DEFAULT_POLICY.every, "N",
+               "commit after N changed documents", "not by count")  # fmt: skip
+        _limit(p, "--commit-interval", _non_negative_float, DEFAULT_POLICY.seconds,
+               "S", "commit every S seconds", "not by time")  # fmt: skip
         p.add_argument("--quiet", action="store_true", help="no progress, no summary")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument(
-        "--page-timeout",
-        type=_non_negative_float,
-        default=DEFAULT_BUDGET.seconds,
-        metavar="S",
-        help=f"seconds a page may take to parse (default {DEFAULT_BUDGET.seconds:g};"
-        " 0: no limit)",
-    )
-    p.add_argument(
-        "--page-memory",
-        type=_non_negative_int,
-        default=DEFAULT_BUDGET.memory_mb,
-        metavar="MB",
-        help="memory a page may take to parse (default "
-        f"{DEFAULT_BUDGET.memory_mb}; 0: no limit)",
-    )
+    _limit(p, "--page-timeout", _non_negative_float, DEFAULT_BUDGET.seconds, "S",
+           "seconds a page may take to parse", "no limit")  # fmt: skip
+    _limit(p, "--page-memory", _non_negative_int, DEFAULT_BUDGET.memory_mb, "MB",
+           "memory (MB) a page may take to parse", "no limit")  # fmt: skip
     p.add_argument(
         "--site-config", type=Path, metavar="FILE", help="CSS selector overrides"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log tracebacks")
     p.add_argument("-h", "--help", action=_HelpAction)
     return p
+
+
+def _limit(
+    p: argparse.ArgumentParser,
+    flag: str,
+    kind: Any,
+    default: float,
+    metavar: str,
+    what: str,
+    zero: str,
+) -> None:
+    """An option whose value 0 turns a limit off."""
+    help_text = f"{what} (default {default:g}; 0: {zero})"
+    p.add_argument(flag, type=kind, default=default, metavar=metavar, help=help_text)
 
 
 def _number(kind: type[Any], minimum: float) -> Any:
@@ -189,8 +196,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except IndexerError as exc:
         sys.stderr.write(f"{exc.message}\n")
         return exc.exit_code
-    except IndexLockedError as exc:  # the store layer's, shared with the service
+    except SearchError as exc:  # the store layer's (a locked index, a failed
+        # writer process), shared with the service
         sys.stderr.write(f"{exc.message}\n")
+        return 1
+    except OSError as exc:  # a full disk, a read-only folder, ...
+        where = f" ({exc.filename})" if exc.filename else ""
+        sys.stderr.write(
+            f"analysis-search {command}: {exc.strerror or exc}{where}; the index "
+            "keeps what was last committed\n"
+        )
         return 1
     except KeyboardInterrupt:
         done = "nothing of this run was committed" if command == "index" else "stopped"
@@ -337,6 +352,7 @@ def _index(opts: argparse.Namespace, site: SiteConfig) -> int:
         site=site,
         jobs=opts.jobs,
         budget=Budget(seconds=opts.page_timeout, memory_mb=opts.page_memory),
+        commit=CommitPolicy(every=opts.commit_every, seconds=opts.commit_interval),
         writers=opts.writers,
     )
     reporter = _CliReporter(show_progress=not opts.quiet and sys.stderr.isatty())

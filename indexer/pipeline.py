@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from indexer import jsonl
+from indexer.commits import AT_END, DEFAULT_POLICY, CommitPolicy
 from indexer.errors import ParseError, UsageError
 from indexer.pool import DEFAULT_BUDGET, Budget
 from indexer.siteconfig import EMPTY, SiteConfig
@@ -44,6 +45,8 @@ class IndexOptions:
         site: CSS-selector overrides for the parser.
         jobs: Parser processes (None: one per core; 1: parse in-process).
         budget: What one page may cost to parse (time and memory).
+        commit: When to commit before the end of the run (ignored with
+            ``strict``, which commits once, at the end, or nothing).
         limitmb: Whoosh's in-memory posting pool size (MB), shared by the writers.
         writers: Writer processes, each writing a segment (None: one per core, at
             most ``MAX_WRITERS``; 1: the indexer's own process writes).
@@ -57,6 +60,7 @@ class IndexOptions:
     site: SiteConfig = EMPTY
     jobs: int | None = None
     budget: Budget = DEFAULT_BUDGET
+    commit: CommitPolicy = DEFAULT_POLICY
     limitmb: int = DEFAULT_LIMITMB
     writers: int | None = None
 
@@ -79,6 +83,8 @@ class IndexReport:
     deleted: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    #: Commits made before the end of the run (``--commit-every``/``-interval``).
+    commits: int = 0
 
     @property
     def pages(self) -> int:
@@ -101,6 +107,7 @@ class IndexReport:
             "pages": self.pages,
             "seconds": round(self.seconds, 3),
             "pages_per_second": round(self.pages_per_second, 1),
+            "commits_before_end": self.commits,
         }
 
     def summary(self) -> str:
@@ -166,9 +173,13 @@ def run(options: IndexOptions, reporter: Reporter | None = None) -> IndexReport:
             raise UsageError(f"no such file or folder: {exc.args[0]}") from None
         report = IndexReport()
         with open_writer(
-            options.index_dir, limitmb=options.limitmb, writers=options.writers
+            options.index_dir,
+            limitmb=options.limitmb,
+            writers=options.writers,
+            policy=_policy(options),
         ) as writer:
             _run_pages(options, sources, writer, report, rep)
+            report.commits = writer.commits
     report.seconds = time.perf_counter() - started
     return report
 
@@ -286,7 +297,8 @@ def _run_pages(
     ) as results:
         for result in results:
             state.store(result)
-    if options.prune:
+            writer.checkpoint()
+    if options.prune:  # only after the complete walk
         state.prune(roots_of(options.paths))
 
 
@@ -296,7 +308,10 @@ def _run_jsonl(options: IndexOptions, rep: Reporter) -> IndexReport:
     report = IndexReport()
     label = options.jsonl
     with open_writer(
-        options.index_dir, limitmb=options.limitmb, writers=options.writers
+        options.index_dir,
+        limitmb=options.limitmb,
+        writers=options.writers,
+        policy=_policy(options),
     ) as writer:
         existing = writer.existing()
         first_line: dict[str, int] = {}
@@ -333,4 +348,11 @@ def _run_jsonl(options: IndexOptions, rep: Reporter) -> IndexReport:
             else:
                 report.added += 1
             rep.advance()
+            writer.checkpoint()
+        report.commits = writer.commits
     return report
+
+
+def _policy(options: IndexOptions) -> CommitPolicy:
+    """The run's commit policy: none before the end under ``--strict``."""
+    return AT_END if options.strict else options.commit

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from indexer.commits import AT_END, CommitPolicy
 from indexer.errors import IndexerError
 from search import schema
 from search.errors import SchemaMismatchError
@@ -49,19 +51,84 @@ class StoredDoc:
     content_hash: str
 
 
-class DocumentWriter:
-    """The one writer of an index run: adds and deletes documents by id.
+#: Seconds a periodic commit waits for the write lock to come back (an API write
+#: may take it between two commits of a run).
+RELOCK_TIMEOUT = 60.0
 
-    Use ``open_writer``; nothing is visible to searchers until the run's block
-    ends without an exception and the writer commits.
+
+class DocumentWriter:
+    """The writer of an index run: adds and deletes documents by id.
+
+    Use ``open_writer``. Changes become visible to searchers at each commit: at the
+    end of the run's block, and before it as the ``CommitPolicy`` says (each commit
+    is a complete, readable index generation; between two commits the write lock is
+    released for a moment, so an API write can go in).
     """
 
-    def __init__(self, writer: Any) -> None:
-        self._writer = writer
+    def __init__(self, begin: Callable[[float], Any], policy: CommitPolicy) -> None:
+        self._begin = begin
+        self.policy = policy
+        self._cm: Any = None
+        self._writer: Any = None
         self._existing: dict[str, StoredDoc] | None = None
-        #: Whether anything was added or deleted (else the run commits nothing).
-        self.changed = False
+        #: Ids written by earlier commits of this run.
+        self._committed: set[str] = set()
+        self._pending: list[str] = []
+        #: Changes since the last commit (the run commits only when some).
+        self.dirty = 0
+        #: Commits made before the end of the run.
+        self.commits = 0
+        self._since = time.monotonic()
 
+    # --- the Whoosh writer of the current interval -----------------------------------
+    def begin(self, timeout: float = 0.0) -> None:
+        """Take the write lock and open a Whoosh writer."""
+        self._cm = self._begin(timeout)
+        self._writer = self._cm.__enter__()
+        self._since = time.monotonic()
+
+    def end(self, exc: BaseException | None = None) -> None:
+        """Commit the current writer (cancel it when nothing changed), or abandon it
+        when ``exc`` is given; the lock is released either way."""
+        cm, self._cm, self._writer = self._cm, None, None
+        if cm is None:
+            return
+        if exc is None:
+            cm.__exit__(None, None, None)
+            self._committed.update(self._pending)
+        else:
+            cm.__exit__(type(exc), exc, exc.__traceback__)
+        self._pending = []
+        self.dirty = 0
+
+    def checkpoint(self) -> bool:
+        """Commit now if the policy says so; then go on with a new writer.
+
+        Returns:
+            Whether a commit was made.
+
+        Raises:
+            IndexLockedError: The lock did not come back within
+                ``RELOCK_TIMEOUT`` (what was committed stays).
+        """
+        policy = self.policy
+        if not self.dirty or not policy.periodic:
+            return False
+        due = (policy.every and self.dirty >= policy.every) or (
+            policy.seconds and time.monotonic() - self._since >= policy.seconds
+        )
+        if not due:
+            return False
+        self.end()
+        self.commits += 1
+        self.after_commit()
+        self.begin(RELOCK_TIMEOUT)
+        return True
+
+    def after_commit(self) -> None:
+        """Hook run after each commit before the end (``open_writer`` sets it)."""
+
+    # --- documents -------------------------------------------------------------------
     def existing(self) -> dict[str, StoredDoc]:
         """Id -> ``StoredDoc`` of every document committed before this run.
 
@@ -88,14 +155,16 @@ class DocumentWriter:
             fields: ``schema.to_index_fields`` output.
 
         Returns:
-            True when a committed document was replaced, False when it is new.
+            True when a document committed before this run was replaced, False
+            when it is new to the run's starting index.
         """
         doc_id = fields[schema.ID_FIELD]
         replaced = doc_id in self.existing()
-        if replaced:
+        if replaced or doc_id in self._committed:
             self._writer.delete_by_term(schema.ID_FIELD, doc_id)
         self._writer.add_document(**fields)
-        self.changed = True
+        self._pending.append(doc_id)
+        self.dirty += 1
         return replaced
 
     def delete(self, doc_id: str) -> bool:
@@ -105,7 +174,9 @@ class DocumentWriter:
             Whether a document was deleted.
         """
         deleted = bool(self._writer.delete_by_term(schema.ID_FIELD, doc_id))
-        self.changed = self.changed or deleted
+        if deleted:
+            self._committed.discard(doc_id)
+            self.dirty += 1
         return deleted
 
 
@@ -115,13 +186,15 @@ def open_writer(
     *,
     limitmb: int = DEFAULT_LIMITMB,
     writers: int | None = 1,
+    policy: CommitPolicy = AT_END,
 ) -> Iterator[DocumentWriter]:
-    """Open (or create) the index and hold its write lock for one run.
+    """Open (or create) the index and write to it for one run.
 
     The writer commits when the block ends normally and something was added or
-    deleted (a run that changes nothing leaves the index generation as it was);
-    on any exception, a failed commit included, it is cancelled and the lock
-    released: the previously committed index stays as it was.
+    deleted (a run that changes nothing leaves the index generation as it was),
+    and before that whenever ``DocumentWriter.checkpoint`` finds the ``policy``
+    due. On any exception, a failed commit included, the current writer is
+    cancelled and the lock released: the index stays as last committed.
 
     Args:
         index_dir: The index folder.
@@ -129,6 +202,7 @@ def open_writer(
         writers: Writer processes, each writing a segment of its own (None: one
             per core, at most ``MAX_WRITERS``; 1: this process writes). They are
             stopped on any error or Ctrl-C, and die with this process.
+        policy: When to commit before the end.
 
     Yields:
         The run's ``DocumentWriter``.
@@ -149,17 +223,27 @@ def open_writer(
             check_schema(path, ix)
         except SchemaMismatchError as exc:
             raise IndexerError(exc.message) from None
-        documents: DocumentWriter | None = None
         procs = writer_count(writers)
-        with committing_writer(
-            ix,
-            timeout=0.0,
-            changed=lambda: documents is not None and documents.changed,
-            procs=procs,
-            limitmb=max(32, limitmb // procs),
-        ) as writer:
-            documents = DocumentWriter(writer)
+        documents: DocumentWriter
+
+        def begin(timeout: float) -> Any:
+            return committing_writer(
+                ix,
+                timeout=timeout,
+                changed=lambda: documents.dirty > 0,
+                procs=procs,
+                limitmb=max(32, limitmb // procs),
+            )
+
+        documents = DocumentWriter(begin, policy)
+        documents.after_commit = lambda: _write_arrays(path, ix)  # type: ignore[method-assign]
+        documents.begin()
+        try:
             yield documents
+        except BaseException as exc:
+            documents.end(exc)
+            raise
+        documents.end()
         _write_arrays(path, ix)
     finally:
         ix.close()

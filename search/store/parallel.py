@@ -28,6 +28,7 @@ import os
 import pickle
 import queue
 import signal
+import sys
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
@@ -40,6 +41,8 @@ from search.store.errors import SubWriterError
 
 #: Seconds between ``commit()``'s checks that its sub-writers are still alive.
 RESULT_POLL = 0.5
+#: Tag of a sub-writer's result that reports its failure (with the reason).
+FAILED = "failed"
 #: Linux ``prctl`` option: the signal a process gets when its parent exits.
 _PR_SET_PDEATHSIG = 1
 
@@ -69,6 +72,18 @@ class _SubWriter(SubWriterTask):  # type: ignore[misc]
     def run(self) -> None:
         _die_with_parent(self.parent_pid)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self._write()
+        except OSError as exc:  # a full disk, a read-only folder: tell the parent
+            try:
+                self.resultqueue.put(
+                    (FAILED, exc.strerror or str(exc), None), timeout=5
+                )
+            except Exception:  # the parent sees the exit status anyway
+                pass
+            sys.exit(1)
+
+    def _write(self) -> None:
         # Whoosh's SubWriterTask.run, multisegment case, plus the segment's
         # postings arrays (search.store.arrays), written here on every core
         ix = self.storage.open_index(self.indexname)
@@ -171,10 +186,13 @@ class ParallelWriter(MpWriter):  # type: ignore[misc]
         for task in self.tasks:
             task.join()
         failed = [t for t in self.tasks if t.exitcode != 0]
+        reasons = [reason for tag, reason, _ in results if tag == FAILED]
+        if reasons:
+            raise SubWriterError(f"an index sub-writer process failed: {reasons[0]}")
         if failed or len(results) != len(self.tasks):
             codes = ", ".join(str(t.exitcode) for t in failed) or "no segment sent"
             raise SubWriterError(f"an index sub-writer process failed ({codes})")
-        finalsegments += [segment for _, _, segment in results]
+        finalsegments += [segment for _, _, segment in results]  # all succeeded
         if self._added:
             finalsegments.append(self._finalize_segment())
         else:
