@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import math
 import os
@@ -45,6 +46,9 @@ DEFAULT_SITE_NAME = "Search"
 DEFAULT_WORKERS = 0
 DEFAULT_READ_ONLY = False
 DEFAULT_GRACEFUL_TIMEOUT = 30.0
+DEFAULT_TRUSTED_PROXIES: tuple[str, ...] = ()
+DEFAULT_AUTH_FAILURES = 10
+DEFAULT_AUTH_WINDOW = 60.0
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -86,6 +90,12 @@ class Config:
             snapshot switched in under the index path is picked up on the fly.
         graceful_timeout: Seconds a stopping worker waits for its in-flight
             requests before it exits anyway.
+        trusted_proxies: Addresses or networks (CIDR) of reverse proxies whose
+            ``X-Forwarded-For`` names the client; other peers are the client.
+        auth_failures: Failed authentications from one client address within
+            ``auth_window`` seconds before it gets 429 (0: no limit).
+        auth_window: Seconds over which failed authentications are counted, and
+            the ``Retry-After`` of the 429.
     """
 
     index: Path = Path(DEFAULT_INDEX)
@@ -107,6 +117,9 @@ class Config:
     workers: int = DEFAULT_WORKERS
     read_only: bool = DEFAULT_READ_ONLY
     graceful_timeout: float = DEFAULT_GRACEFUL_TIMEOUT
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
+    auth_failures: int = DEFAULT_AUTH_FAILURES
+    auth_window: float = DEFAULT_AUTH_WINDOW
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Config:
@@ -159,6 +172,8 @@ class Config:
             (self.extract_timeout > 0, "extract_timeout", "must be more than 0"),
             (self.max_body_bytes > 0, "max_body_bytes", "must be more than 0"),
             (self.cache_max_age >= 0, "cache_max_age", "must be 0 or more"),
+            (self.auth_failures >= 0, "auth_failures", "must be 0 or more"),
+            (self.auth_window > 0, "auth_window", "must be more than 0"),
             (bool(self.host), "host", "must not be empty"),
             (
                 bool(self.site_name.strip()) and len(self.site_name) <= 100,
@@ -176,6 +191,14 @@ class Config:
                 raise ConfigError(f"{env_name(name)} {message}")
         if "*" in self.cors_origins and len(self.cors_origins) > 1:
             raise ConfigError(f"{env_name('cors_origins')}: '*' must be used alone")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"{env_name('trusted_proxies')}: {proxy!r} is not an IP address "
+                    "or network (e.g. 127.0.0.1, 10.0.0.0/8)"
+                ) from None
         for origin in self.cors_origins:
             if origin != "*" and not _is_origin(origin):
                 raise ConfigError(
@@ -253,6 +276,8 @@ def _convert(name: str, raw: str) -> object:
         return number
     if name == "cors_origins":
         return tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if name == "trusted_proxies":
+        return tuple(p.strip() for p in raw.split(",") if p.strip())
     if name == "extract_command":
         try:
             return tuple(shlex.split(raw))

@@ -295,8 +295,7 @@ def check_id(value: object) -> str:
         raise ValueError("an id is required and must be a non-empty string")
     if len(value) > MAX_ID_LENGTH:
         raise ValueError(
-            f"an id is at most {MAX_ID_LENGTH} characters long, this one "
-            f"{len(value)}"
+            f"an id is at most {MAX_ID_LENGTH} characters long, this one {len(value)}"
         )
     bad = _CONTROL_RE.search(value)
     if bad is not None:
@@ -352,11 +351,7 @@ def normalize_document(doc: Mapping[str, Any]) -> dict[str, Any]:
         wc = len(out[BODY].split())
     if isinstance(wc, float) and wc.is_integer():
         wc = int(wc)  # JSON has one number type: 3599.0 is an integer
-    if (
-        not isinstance(wc, int)
-        or isinstance(wc, bool)
-        or not 0 <= wc <= MAX_WORD_COUNT
-    ):
+    if not isinstance(wc, int) or isinstance(wc, bool) or not 0 <= wc <= MAX_WORD_COUNT:
         raise ValueError(
             f"field 'word_count' must be an integer from 0 to {MAX_WORD_COUNT}"
         )

@@ -405,7 +405,9 @@ def test_health(client, docs_by_id):
 
 
 def test_stats_counts_queries(index_dir, docs_by_id):
-    client = falcon.testing.TestClient(create_app(Config(index=index_dir)))
+    client = falcon.testing.TestClient(
+        create_app(Config(index=index_dir, api_key=API_KEY))
+    )
     search(client, q="gas")
     search(client, q="qqqzzzxx")
     search(client, q="QQQZZZXX")
@@ -421,7 +423,10 @@ def test_stats_counts_queries(index_dir, docs_by_id):
     assert stats["latency_ms"]["/search"]["count"] == 4
     lat = stats["latency_ms"]["/search"]
     assert 0 < lat["p50"] <= lat["p95"] <= lat["p99"] <= lat["max"]
-    assert stats["zero_result_queries"] == [{"q": "qqqzzzxx", "count": 2}]
+    assert stats["zero_result_counts"] == {"search": 2}
+    assert "zero_result_queries" not in stats  # readers' words: only with the key
+    private = client.simulate_get("/stats", headers=AUTH).json
+    assert private["zero_result_queries"] == [{"q": "qqqzzzxx", "count": 2}]
 
 
 def test_openapi_document_is_served(client):

@@ -249,7 +249,8 @@ SCHEMAS: dict[str, Any] = {
             ),
             "zero_result_queries": described(
                 {"type": "array", "items": obj({"q": STR, "count": INT})},
-                "The answering worker's most frequent queries that found nothing.",
+                "The answering worker's most frequent queries that found nothing "
+                "(readers' words: only with the write key).",
             ),
         },
         required=[
@@ -263,7 +264,6 @@ SCHEMAS: dict[str, Any] = {
             "queries",
             "requests",
             "latency_ms",
-            "zero_result_queries",
         ],
         closed=False,
     ),

@@ -16,6 +16,7 @@ import falcon
 from search.config import Config
 from search.errors import SearchError
 from search.web import page
+from search.web.auth import Authenticator
 from search.web.documents import DocumentResource, RelatedResource
 from search.web.errors import handle_search_error, serialize_error
 from search.web.metrics import Stats
@@ -112,12 +113,13 @@ def create_app(
     app.add_error_handler(SearchError, handle_search_error)
 
     max_age = config.cache_max_age
+    auth = Authenticator(config)
     app.add_route("/search", SearchResource(engine, stats, max_age))
     app.add_route("/suggest", SuggestResource(engine, stats, max_age))
-    app.add_route("/documents/{doc_id}", DocumentResource(engine, config))
+    app.add_route("/documents/{doc_id}", DocumentResource(engine, config, auth))
     app.add_route("/documents/{doc_id}/related", RelatedResource(engine, config))
     app.add_route("/health", HealthResource(engine))
-    app.add_route("/stats", StatsResource(engine, stats))
+    app.add_route("/stats", StatsResource(engine, stats, auth))
     app.add_route("/openapi.json", OpenAPIResource())
     page.add_routes(app, config)
     return app

@@ -12,7 +12,6 @@ run as a subprocess (the search package never imports the indexer or bs4).
 from __future__ import annotations
 
 import codecs
-import hmac
 import json
 import re
 import subprocess
@@ -31,6 +30,7 @@ from search.errors import (
     QueryError,
 )
 from search.web.apischemas import HTML_START
+from search.web.auth import Authenticator
 from search.web.params import date_param, int_param, set_cache
 from search.web.resources import DEFAULT_RELATED_LIMIT, MAX_RELATED_LIMIT, Engine
 
@@ -45,6 +45,7 @@ def looks_like_html(body: bytes) -> bool:
         if head.startswith(bom):
             return bool(_HTML_START.match(head[2:].decode(encoding, "ignore")))
     return bool(_HTML_START.match(head.decode("utf-8", "ignore")))
+
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 JSON_TYPES = frozenset({"application/json"})
@@ -138,9 +139,10 @@ def extract_html(command: Sequence[str], html: bytes, timeout: float) -> dict[st
 class DocumentResource:
     """``GET``, ``PUT`` and ``DELETE /documents/{doc_id}``."""
 
-    def __init__(self, engine: Engine, config: Config) -> None:
+    def __init__(self, engine: Engine, config: Config, auth: Authenticator) -> None:
         self.engine = engine
         self.config = config
+        self.auth = auth
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
         """Return the stored document (404 when absent)."""
@@ -150,7 +152,7 @@ class DocumentResource:
     def on_put(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
         """Create or replace the document from an HTML page or a JSON document."""
         self.engine.ensure_writable()
-        self._authorize(req)
+        self.auth.require(req)
         doc_id = decode_id(req, doc_id)
         doc = self._read_document(req, doc_id)
         created = self.engine.put_document(doc)
@@ -168,29 +170,9 @@ class DocumentResource:
     ) -> None:
         """Delete the document (404 when absent)."""
         self.engine.ensure_writable()
-        self._authorize(req)
+        self.auth.require(req)
         self.engine.delete_document(decode_id(req, doc_id))
         resp.status = falcon.HTTP_204
-
-    def _authorize(self, req: falcon.Request) -> None:
-        key = self.config.api_key
-        if not key:
-            raise falcon.HTTPForbidden(
-                title="Writes disabled",
-                description="this server accepts no writes: set "
-                "ANALYSIS_SEARCH_API_KEY to enable PUT and DELETE",
-            )
-        auth = req.get_header("Authorization") or ""
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode("utf-8"), key.encode("utf-8")
-        ):
-            raise falcon.HTTPUnauthorized(
-                title="Unauthorized",
-                description="send 'Authorization: Bearer <key>' with the key of "
-                "ANALYSIS_SEARCH_API_KEY",
-                challenges=['Bearer realm="analysis-search"'],
-            )
 
     def _read_document(self, req: falcon.Request, doc_id: str) -> dict[str, Any]:
         media_type = (req.content_type or "").split(";", 1)[0].strip().lower()

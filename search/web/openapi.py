@@ -83,8 +83,7 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
     _query(
         "section",
         _values(STR),
-        "Only documents of this section (OR when repeated; blank values are "
-        "ignored).",
+        "Only documents of this section (OR when repeated; blank values are ignored).",
         repeat=True,
     ),
     _query(
@@ -307,9 +306,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(ref("PutResponse"), "Replaced"),
                         "201": _json(ref("PutResponse"), "Created"),
-                        **_error_responses(
-                            400, 401, 403, 405, 413, 415, 422, 429, 503
-                        ),
+                        **_error_responses(400, 401, 403, 405, 413, 415, 422, 429, 503),
                     },
                 },
                 "delete": {
@@ -344,9 +341,12 @@ def document() -> dict[str, Any]:
             "/stats": {
                 "get": {
                     "summary": "Index figures and this process's request metrics",
+                    "description": "With the write key, also the queries that found "
+                    "nothing (what readers typed); a wrong key is a 401.",
+                    "security": [{}, {"bearer": []}],
                     "responses": {
                         "200": _json(ref("Stats"), "Statistics"),
-                        **_error_responses(503),
+                        **_error_responses(401, 429, 503),
                     },
                 }
             },

@@ -30,7 +30,7 @@ PAGE_CACHE_CONTROL = "no-cache"
 #: Nothing but the service's own scripts, styles and API run on the page.
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'"
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 OPENSEARCH_MEDIA_TYPE = "application/opensearchdescription+xml"
 STATIC_MEDIA_TYPES = {
@@ -74,6 +74,8 @@ class SearchPage:
         resp.cache_control = [PAGE_CACHE_CONTROL]
         resp.set_header("Content-Security-Policy", PAGE_CSP)
         resp.set_header("X-Content-Type-Options", "nosniff")
+        resp.set_header("X-Frame-Options", "DENY")  # browsers before CSP 2
+        resp.set_header("Referrer-Policy", "same-origin")
         resp.text = self.render(req.root_path)
 
     def on_head(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -16,6 +16,7 @@ import falcon
 
 from search import models
 from search.web import openapi
+from search.web.auth import Authenticator
 from search.web.metrics import Stats
 from search.web.params import choice_param, int_param, parse_search_request, set_cache
 
@@ -26,6 +27,8 @@ MAX_SUGGEST_LIMIT = 20
 DEFAULT_RELATED_LIMIT = 5
 MAX_RELATED_LIMIT = 50
 SUGGEST_FORMATS = ("json", "opensearch")
+#: The part of ``/stats`` shown only with the key: what readers typed.
+PRIVATE_STATS = "zero_result_queries"
 #: ``max-age`` of ``/openapi.json``.
 OPENAPI_MAX_AGE = 3600
 
@@ -131,13 +134,24 @@ class HealthResource:
 class StatsResource:
     """``GET /stats``: index figures plus this process's request metrics."""
 
-    def __init__(self, engine: Engine, stats: Stats) -> None:
+    def __init__(self, engine: Engine, stats: Stats, auth: Authenticator) -> None:
         self.engine = engine
         self.stats = stats
+        self.auth = auth
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Merge ``engine.index_stats()`` with ``Stats.snapshot()``."""
-        resp.media = {**self.engine.index_stats(), **self.stats.snapshot()}
+        """Merge ``engine.index_stats()`` with ``Stats.snapshot()``.
+
+        Readers' own queries (``zero_result_queries``) are shown only with the
+        write key; a wrong key is refused like on a write. The counts are public.
+        """
+        private = req.get_header("Authorization") is not None
+        if private:
+            self.auth.require(req)
+        snapshot = self.stats.snapshot()
+        if not private:
+            snapshot.pop(PRIVATE_STATS)
+        resp.media = {**self.engine.index_stats(), **snapshot}
 
 
 class OpenAPIResource:
