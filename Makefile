@@ -12,8 +12,10 @@ WORKERS ?= 0
 EVAL   := ../shared/eval
 # e.g. BENCH_ARGS="--sizes 100000" (see benchmarks/run.py)
 BENCH_ARGS ?=
+# e.g. SOAK_ARGS="--seconds 30 --kill-trials 5" (see benchmarks/soak.py)
+SOAK_ARGS ?=
 
-.PHONY: run test lint fmt typecheck index serve eval bench bench-ranking clean install
+.PHONY: run test lint fmt typecheck index serve eval bench bench-ranking soak clean install
 
 install: $(STAMP)
 
@@ -60,6 +62,14 @@ bench: $(STAMP)
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+# Minutes, not part of make test: kill -9 trials, disk faults, the fuzzer at a large
+# budget, and load while indexing (see benchmarks/soak.py).
+soak: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "make soak: installing Debian's wrk (the load generator)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
+	$(PY) -m benchmarks.soak $(SOAK_ARGS)
 
 bench-ranking: $(STAMP)
 	@if [ -d $(EVAL)/ranking ]; then \

@@ -82,7 +82,7 @@ def _parse_wrk(text: str) -> dict[str, Any]:
     latency = {
         f"p{p}": ms(v, u)
         for p, v, u in re.findall(
-            r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)$", text, re.M
+            r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M
         )
     }
     requests = re.search(r"(\d+) requests in", text)
@@ -99,8 +99,14 @@ def _parse_wrk(text: str) -> dict[str, Any]:
     }
 
 
-def run_wrk(url: str, script: Path, seconds: float) -> tuple[dict[str, Any], float]:
-    """Run wrk; returns its parsed report and the CPU seconds it used."""
+def run_wrk(
+    url: str, script: Path, seconds: float, timeout: float = 2.0
+) -> tuple[dict[str, Any], float]:
+    """Run wrk; returns its parsed report and the CPU seconds it used.
+
+    ``timeout``: seconds after which wrk gives up on a response (counted as a socket
+    timeout); wrk's own default is 2.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [
@@ -108,6 +114,7 @@ def run_wrk(url: str, script: Path, seconds: float) -> tuple[dict[str, Any], flo
             f"-t{WRK_THREADS}",
             f"-c{CONNECTIONS}",
             f"-d{int(seconds)}s",
+            f"--timeout={timeout:g}s",
             "--latency",
         ]
         + ["-s", str(script), url],
@@ -118,17 +125,27 @@ def run_wrk(url: str, script: Path, seconds: float) -> tuple[dict[str, Any], flo
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return _parse_wrk(out.stdout), cpu
+    report = _parse_wrk(out.stdout)
+    report["wrk_output"] = out.stdout
+    return report, cpu
 
 
 def start_service(
-    index: Path, workers: int, log: Path, threads: int = 8
+    index: Path,
+    workers: int,
+    log: Path,
+    threads: int = 8,
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
+    """``analysis-search serve`` on a free loopback port, with no result cache and
+    no access log, plus the ``ANALYSIS_SEARCH_*`` settings of ``env``."""
     script = Path(sys.executable).parent / "analysis-search"
     port = free_port(HOST)
+    settings = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANALYSIS_SEARCH_")}
     env["ANALYSIS_SEARCH_CACHE_SIZE"] = "0"  # no result cache, even on a repeat
     env["ANALYSIS_SEARCH_LOG_LEVEL"] = "WARNING"  # no access log in the figures
+    env.update(settings)
     cmd = [str(script), "serve", "--index", str(index), "--port", str(port)]
     cmd += ["--workers", str(workers), "--threads", str(threads)]
     with log.open("wb") as out:

@@ -51,9 +51,16 @@ class StoredDoc:
     content_hash: str
 
 
+#: Seconds a run waits for the write lock when it starts: an API write holds it for
+#: a moment; a running indexer holds it for good, and the run then stops with
+#: "index is locked".
+START_LOCK_WAIT = 5.0
 #: Seconds a periodic commit waits for the write lock to come back (an API write
 #: may take it between two commits of a run).
 RELOCK_TIMEOUT = 60.0
+#: Seconds the lock is left free after a periodic commit: longer than a waiting
+#: writer's poll (Whoosh tries every 0.1 s), so an API write waiting for it gets in.
+HANDOFF_SECONDS = 0.3
 
 
 class DocumentWriter:
@@ -121,7 +128,9 @@ class DocumentWriter:
             return False
         self.end()
         self.commits += 1
+        started = time.monotonic()
         self.after_commit()
+        time.sleep(max(0.0, HANDOFF_SECONDS - (time.monotonic() - started)))
         self.begin(RELOCK_TIMEOUT)
         return True
 
@@ -187,6 +196,7 @@ def open_writer(
     limitmb: int = DEFAULT_LIMITMB,
     writers: int | None = 1,
     policy: CommitPolicy = AT_END,
+    lock_wait: float = START_LOCK_WAIT,
 ) -> Iterator[DocumentWriter]:
     """Open (or create) the index and write to it for one run.
 
@@ -203,6 +213,7 @@ def open_writer(
             per core, at most ``MAX_WRITERS``; 1: this process writes). They are
             stopped on any error or Ctrl-C, and die with this process.
         policy: When to commit before the end.
+        lock_wait: Seconds to wait for the write lock at the start.
 
     Yields:
         The run's ``DocumentWriter``.
@@ -237,7 +248,7 @@ def open_writer(
 
         documents = DocumentWriter(begin, policy)
         documents.after_commit = lambda: _write_arrays(path, ix)  # type: ignore[method-assign]
-        documents.begin()
+        documents.begin(lock_wait)
         try:
             yield documents
         except BaseException as exc:

@@ -211,7 +211,7 @@ WRK_OUTPUT = """Running 20s test @ http://127.0.0.1:8607
      50%   65.10ms
      75%   88.20ms
      90%  120.00ms
-     99%    1.02s
+     99%    1.02s\x20
   2390 requests in 20.09s, 31.82MB read
   Socket errors: connect 0, read 2, write 0, timeout 1
   Non-2xx or 3xx responses: 4
@@ -221,6 +221,7 @@ Transfer/sec:      1.58MB
 
 
 def test_wrk_report_is_parsed_with_units_and_errors():
+    """wrk pads a latency in seconds with a space ("1.02s "): it is still read."""
     from benchmarks.workers import _parse_wrk
 
     report = _parse_wrk(WRK_OUTPUT)
@@ -263,3 +264,15 @@ def test_profile_report_counts_busy_samples_by_own_and_total_share(tmp_path):
     text = profile.report(raw, top=5)
     assert "| 75.0 | `_compute (search/scoring/postings.py)` |" in text
     assert "| 100.0 | `run (search/engine/run.py)` |" in text
+
+
+def test_soak_table_has_one_row_per_check():
+    from benchmarks.soak import table
+
+    rows = [
+        {"check": "kill -9", "trials": 20, "failures": 0, "lost": 0},
+        {"check": "load", "trials": 12345, "failures": 1, "lost": 2},
+    ]
+    lines = table(rows).splitlines()
+    assert lines[0] == "| check | trials / requests | failures | documents lost |"
+    assert lines[2:] == ["| kill -9 | 20 | 0 | 0 |", "| load | 12,345 | 1 | 2 |"]

@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 #: Generations kept besides the newest (threads may still be answering from them).
 KEEP_OLDER = 2
+#: Seconds after a new generation appears before its warming starts.
+WARM_DELAY = 2.0
 
 
 class Generations:
@@ -36,7 +38,6 @@ class Generations:
         self._lock = threading.Lock()
         self.segments = segments if segments is not None else SegmentCache()
         self._warmer: threading.Thread | None = None
-        self._title_builder: threading.Thread | None = None
 
     def of(self, searcher: Any) -> Generation:
         """The state of the searcher's generation (built on first use)."""
@@ -61,8 +62,8 @@ class Generations:
         return state
 
     def titles(self, state: Generation, searcher: Any) -> TitleIndex | None:
-        """The generation's titles for suggestions; an older generation's while a
-        new one's are built in the background."""
+        """The generation's titles for suggestions; an older generation's until the
+        warming has read this one's."""
         if state.titles is not None:
             return state.titles
         with self._lock:
@@ -72,27 +73,23 @@ class Generations:
                 if state.titles is None:
                     state.titles = TitleIndex(searcher.reader())
             return state.titles
-        with self._lock:
-            if self._title_builder is None or not self._title_builder.is_alive():
-                self._title_builder = threading.Thread(
-                    target=self._build_titles, args=(state,), daemon=True
-                )
-                self._title_builder.start()
+        # the newest generation's titles are read by the warming (_start_warming)
         return max(older, key=lambda g: g.generation).titles
 
-    def _build_titles(self, state: Generation) -> None:
-        try:
-            with self._ix.searcher() as searcher:
-                if searcher.reader().generation() == state.generation:
-                    state.titles = TitleIndex(searcher.reader())
-        except Exception:  # a background thread: log it, suggest keeps old titles
-            logger.exception("building the title suggestions failed")
-
     def _start_warming(self) -> None:
-        """Read the postings of new segments' common terms in the background."""
+        """Read the postings of new segments' common terms, the words and the titles
+        in the background, ``WARM_DELAY`` seconds after a new generation appears.
+
+        The delay lets generations that follow each other quickly (an indexer
+        committing while the API writes) be read once, for the newest, instead of
+        once each: that work holds the GIL that searches need. Searches meanwhile
+        read postings lazily, and typo fixes and completions use the previous
+        generation's words and titles.
+        """
         if self._warmer is not None and self._warmer.is_alive():
             return
-        self._warmer = threading.Thread(target=self._warm, daemon=True)
+        self._warmer = threading.Timer(WARM_DELAY, self._warm)
+        self._warmer.daemon = True
         self._warmer.start()
 
     def _warm(self) -> None:
