@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,6 +23,7 @@ from whoosh.util.times import datetime_to_long
 from search import schema
 from search.models import Facet, FacetValue
 from search.scoring.bitsets import bitset, docnums
+from search.store.blocks import segment_key
 
 #: 1970-01-01 in Whoosh's DATETIME encoding (microseconds since ``datetime.min``).
 _EPOCH_LONG = datetime_to_long(datetime(1970, 1, 1))
@@ -93,42 +95,109 @@ def _term_docs(reader: Any, fieldname: str, term: bytes) -> list[int]:
     return list(reader.postings(fieldname, term).all_ids())
 
 
+@dataclass(slots=True)
+class _SegmentFacets:
+    """What one segment holds for the facets: it never changes, so it is read once
+    and shared by every generation that has the segment (deletions are applied per
+    generation through the live documents)."""
+
+    #: facet name -> [(term bytes, value, bitset of the segment's documents)]
+    values: dict[str, list[tuple[bytes, str, int]]]
+    #: (publication timestamp, segment document number) of dated documents
+    dated: list[tuple[int, int]]
+
+
+#: Segment facets by segment id (bounded; the oldest are forgotten first).
+_SEGMENTS: dict[tuple[str, int], _SegmentFacets] = {}
+_SEGMENTS_LOCK = threading.Lock()
+MAX_CACHED_SEGMENTS = 256
+
+
+def _read_segment(reader: Any) -> _SegmentFacets:
+    size = reader.doc_count_all()
+    values: dict[str, list[tuple[bytes, str, int]]] = {}
+    for name, fieldname in schema.FACET_FIELDS.items():
+        fieldobj = reader.schema[fieldname]
+        values[name] = [
+            (term, fieldobj.from_bytes(term), bits)
+            for term in reader.lexicon(fieldname)
+            if (bits := bitset(_term_docs(reader, fieldname, term), size))
+        ]
+    dated: list[tuple[int, int]] = []
+    has_date = 0
+    for _, _, bits in values[schema.FACET_YEAR]:
+        has_date |= bits
+    if has_date and reader.has_column(schema.PUBLISHED):
+        col = reader.column_reader(schema.PUBLISHED, translate=False)
+        for d in docnums(has_date):
+            value = col[d]
+            if isinstance(value, int):
+                dated.append(((value - _EPOCH_LONG) // 1_000_000, d))
+    return _SegmentFacets(values, dated)
+
+
+def _segment_facets(reader: Any) -> _SegmentFacets:
+    seg_id = segment_key(reader)
+    if seg_id is None:
+        return _read_segment(reader)
+    key = (seg_id, reader.doc_count_all())
+    with _SEGMENTS_LOCK:
+        found = _SEGMENTS.get(key)
+    if found is None:
+        found = _read_segment(reader)
+        with _SEGMENTS_LOCK:
+            _SEGMENTS[key] = found
+            while len(_SEGMENTS) > MAX_CACHED_SEGMENTS:
+                del _SEGMENTS[next(iter(_SEGMENTS))]
+    return found
+
+
 class FacetIndex:
-    """Facet tables, live documents and publication dates of one index generation."""
+    """Facet tables, live documents and publication dates of one index generation.
+
+    Built from per-segment tables (``_segment_facets``), read once per segment: a
+    commit that adds a small segment costs only that segment, plus shifting and
+    OR-ing the others' bitsets into place.
+    """
 
     def __init__(self, reader: Any) -> None:
         """Build the tables from ``reader`` (a Whoosh reader of one generation)."""
         self.size = reader.doc_count_all()
         self.live = bitset(reader.all_doc_ids(), self.size)
         self.doc_count = self.live.bit_count()
+        merged: dict[str, dict[bytes, list[Any]]] = {
+            name: {} for name in schema.FACET_FIELDS
+        }
+        dated: list[tuple[int, int]] = []
+        for sub, base in reader.leaf_readers():
+            seg = _segment_facets(sub)
+            for name, entries in seg.values.items():
+                table_terms = merged[name]
+                for term, value, bits in entries:
+                    entry = table_terms.get(term)
+                    if entry is None:
+                        table_terms[term] = [value, bits << base]
+                    else:
+                        entry[1] |= bits << base
+            dated.extend((ts, base + d) for ts, d in seg.dated)
         self.tables: dict[str, FacetTable] = {}
-        for name, fieldname in schema.FACET_FIELDS.items():
+        for name, table_terms in merged.items():
             table = FacetTable(name)
-            fieldobj = reader.schema[fieldname]
-            for term in reader.lexicon(fieldname):
-                bits = (
-                    bitset(_term_docs(reader, fieldname, term), self.size) & self.live
-                )
+            for term in sorted(table_terms):
+                value, bits = table_terms[term]
+                bits &= self.live
                 if not bits:
                     continue
-                value = fieldobj.from_bytes(term)
                 table.by_fold.setdefault(value.casefold(), []).append(len(table.values))
                 table.values.append(value)
                 table.bits.append(bits)
             self.tables[name] = table
+        if self.doc_count != self.size:  # deleted documents are not dated
+            alive = set(docnums(self.live))
+            dated = [(ts, d) for ts, d in dated if d in alive]
         self.published: list[int | None] = [None] * self.size
-        dated: list[tuple[int, int]] = []
-        has_date = 0
-        for bits in self.tables[schema.FACET_YEAR].bits:
-            has_date |= bits
-        if has_date and reader.has_column(schema.PUBLISHED):
-            col = reader.column_reader(schema.PUBLISHED, translate=False)
-            for d in docnums(has_date):
-                value = col[d]
-                if isinstance(value, int):
-                    ts = (value - _EPOCH_LONG) // 1_000_000
-                    self.published[d] = ts
-                    dated.append((ts, d))
+        for ts, d in dated:
+            self.published[d] = ts
         dated.sort()
         self._dated_ts = [ts for ts, _ in dated]
         self._dated_docs = [d for _, d in dated]
