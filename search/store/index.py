@@ -13,6 +13,9 @@ from search import schema
 from search.errors import IndexUnavailableError, SchemaMismatchError
 from search.store import storage
 
+#: Times an index is opened again when a commit removes the generation being opened.
+OPEN_ATTEMPTS = 5
+
 
 def read_version(index_dir: str | os.PathLike[str]) -> int | None:
     """The schema version recorded in an index folder's ``schema.VERSION_FILE``.
@@ -101,12 +104,21 @@ def open_index(path: str | os.PathLike[str]) -> Any:
         )
     check_version(index_dir)  # before opening a folder of an unknown format
     storage.install()  # read memory-mapped segments in place (see search.store.storage)
-    try:
-        ix = whoosh_index.open_dir(str(index_dir))
-    except (OSError, whoosh_index.EmptyIndexError) as exc:
-        raise IndexUnavailableError(
-            f"index {str(index_dir)!r} cannot be opened: {exc}"
-        ) from exc
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            ix = whoosh_index.open_dir(str(index_dir))
+            break
+        except FileNotFoundError as exc:
+            # a commit removed the generation Whoosh had just listed as the
+            # newest (it deletes the old TOC): read the listing again
+            if attempt + 1 == OPEN_ATTEMPTS:
+                raise IndexUnavailableError(
+                    f"index {str(index_dir)!r} cannot be opened: {exc}"
+                ) from exc
+        except (OSError, whoosh_index.EmptyIndexError) as exc:
+            raise IndexUnavailableError(
+                f"index {str(index_dir)!r} cannot be opened: {exc}"
+            ) from exc
     try:
         check_schema(index_dir, ix)
     except SchemaMismatchError:
