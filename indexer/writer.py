@@ -72,9 +72,17 @@ class DocumentWriter:
     released for a moment, so an API write can go in).
     """
 
-    def __init__(self, begin: Callable[[float], Any], policy: CommitPolicy) -> None:
+    def __init__(
+        self,
+        begin: Callable[[float], Any],
+        policy: CommitPolicy,
+        after_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         self._begin = begin
         self.policy = policy
+        #: Run after each commit made before the end (``open_writer`` writes the
+        #: postings arrays of new segments there).
+        self.after_commit = after_commit
         self._cm: Any = None
         self._writer: Any = None
         self._existing: dict[str, StoredDoc] | None = None
@@ -133,9 +141,6 @@ class DocumentWriter:
         time.sleep(max(0.0, HANDOFF_SECONDS - (time.monotonic() - started)))
         self.begin(RELOCK_TIMEOUT)
         return True
-
-    def after_commit(self) -> None:
-        """Hook run after each commit before the end (``open_writer`` sets it)."""
 
     # --- documents -------------------------------------------------------------------
     def existing(self) -> dict[str, StoredDoc]:
@@ -246,8 +251,7 @@ def open_writer(
                 limitmb=max(32, limitmb // procs),
             )
 
-        documents = DocumentWriter(begin, policy)
-        documents.after_commit = lambda: _write_arrays(path, ix)  # type: ignore[method-assign]
+        documents = DocumentWriter(begin, policy, lambda: _write_arrays(path, ix))
         documents.begin(lock_wait)
         try:
             yield documents

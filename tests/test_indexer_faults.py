@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from indexer_pages import write_pages
+from service_support import stored_ids
 
-from search import schema
 from search.store.writing import open_or_create
 
 
@@ -59,8 +59,7 @@ def index(*args: str) -> subprocess.CompletedProcess[str]:
 def ids(index_dir: Path) -> set[str]:
     ix = open_or_create(index_dir)
     try:
-        with ix.searcher() as s:
-            return {d[schema.ID_FIELD] for d in s.all_stored_fields()}
+        return stored_ids(ix)
     finally:
         ix.close()
 

@@ -1,7 +1,8 @@
 """The write API and privacy: key checks, a limit on guessing, what is shown to whom.
 
 Pins what exists (a constant-time key comparison, 415 on a wrong Content-Type, the
-body size limit, the CORS allow-list with its preflight) and what is new: a limit
+body size limit; the CORS allow-list with its preflight is pinned by
+``test_search_web_api.py``) and what is new: a limit
 on failed authentications per client address (429 with Retry-After, the address
 from X-Forwarded-For only behind a trusted proxy, the right key always accepted),
 ``frame-ancestors 'none'`` on the page, keys never in the log, and readers' queries
@@ -134,33 +135,6 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(writable):
     )
     assert result.status_code == 413
     assert "1000" in result.json["description"]
-
-
-def test_cors_allows_only_the_listed_origins_with_a_preflight(examples_index):
-    client = falcon.testing.TestClient(
-        create_app(
-            Config(index=examples_index, cors_origins=("https://www.example.org",))
-        )
-    )
-    ok = client.simulate_get(
-        "/search", params={"q": "gas"}, headers={"Origin": "https://www.example.org"}
-    )
-    assert ok.headers["access-control-allow-origin"] == "https://www.example.org"
-    other = client.simulate_get(
-        "/search", params={"q": "gas"}, headers={"Origin": "https://evil.example"}
-    )
-    assert "access-control-allow-origin" not in other.headers
-    preflight = client.simulate_options(
-        "/documents/x",
-        headers={
-            "Origin": "https://www.example.org",
-            "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "authorization, content-type",
-        },
-    )
-    assert preflight.status_code == 200
-    assert "PUT" in preflight.headers["access-control-allow-methods"]
-    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
 
 
 # --- the page, the log, /stats --------------------------------------------------------
