@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("search.cli", "serve the search API and page with waitress"),
     "query": ("search.cli", "run a search from the terminal"),
     "snapshot": ("search.cli", "copy the last committed index generation to DEST"),
+    "merge": ("search.cli", "merge the index's small segments (cron, under nice)"),
 }
 
 USAGE = "usage: analysis-search {" + ",".join(COMMANDS) + "} [options]\n"

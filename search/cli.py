@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import html
 import json
 import os
@@ -21,7 +22,7 @@ from search import models
 from search.config import Config
 from search.errors import SearchError, UsageError
 
-COMMANDS = ("serve", "query", "snapshot")
+COMMANDS = ("serve", "query", "snapshot", "merge")
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -81,6 +82,30 @@ def _snapshot_parser() -> _Parser:
     return p
 
 
+def _merge_parser() -> _Parser:
+    p = _Parser(
+        prog="analysis-search merge",
+        description="Merge the index's small segments in this process (Whoosh's "
+        "MERGE_SMALL, as an indexer run does at each commit). Writes through the "
+        "API merge only tiny segments, so an index fed only by the API needs this "
+        "now and then: run it from cron under nice.",
+    )
+    p.add_argument("--index", help="index directory (ANALYSIS_SEARCH_INDEX)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="merge every segment into one (slow: about 35 ms per document)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds to wait for the write lock (default 60)",
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    return p
+
+
 def _query_parser() -> _Parser:
     p = _Parser(
         prog="analysis-search query",
@@ -124,13 +149,17 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
     """
     out = stdout or sys.stdout
     if not argv or argv[0] not in COMMANDS:
-        sys.stderr.write("usage: analysis-search {serve,query,snapshot} [options]\n")
+        sys.stderr.write(
+            "usage: analysis-search {serve,query,snapshot,merge} [options]\n"
+        )
         return 2
     try:
         if argv[0] == "serve":
             return serve(_serve_parser().parse_args(list(argv[1:])))
         if argv[0] == "snapshot":
             return snapshot(_snapshot_parser().parse_args(list(argv[1:])), out)
+        if argv[0] == "merge":
+            return merge(_merge_parser().parse_args(list(argv[1:])), out)
         return query(_query_parser().parse_args(list(argv[1:])), out)
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
@@ -231,6 +260,23 @@ def snapshot(args: argparse.Namespace, out: TextIO) -> int:
         out.write(
             f"{report.dest}: generation {report.generation}, {report.documents} "
             f"documents, {report.files} files ({report.bytes:,} bytes, {how})\n"
+        )
+    return 0
+
+
+def merge(args: argparse.Namespace, out: TextIO) -> int:
+    """Merge the index's segments and report how many are left."""
+    from search.store.merging import merge_index
+
+    config = Config.from_env(os.environ, index=args.index)
+    report = merge_index(config.index, everything=args.all, timeout=args.timeout)
+    if args.json:
+        json.dump(dataclasses.asdict(report), out)
+        out.write("\n")
+    else:
+        out.write(
+            f"{config.index}: {report.segments_before} segments -> "
+            f"{report.segments_after}, {report.documents} documents\n"
         )
     return 0
 

@@ -32,6 +32,7 @@ from search.errors import (
 )
 from search.models import Hit, SearchRequest, SearchResult, Suggestion
 from search.store.index import latest_generation
+from search.store.merging import merge_tiny
 from search.store.writing import committing_writer
 
 #: Longest prefix ``suggest`` looks up (longer ones get no suggestions).
@@ -203,7 +204,11 @@ class SearchEngine:
         """
         self.ensure_writable()
         ix = self._searchers.opened.ix
-        with committing_writer(ix, timeout=self.writer_timeout) as writer:
+        # API writes merge only tiny segments: a merge here would hold the GIL
+        # that this worker's searches need (search.store.merging)
+        with committing_writer(
+            ix, timeout=self.writer_timeout, mergetype=merge_tiny
+        ) as writer:
             yield writer
         self._searchers.written(latest_generation(ix))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from search import schema
 from search.cache import LRUCache
 from search.engine.facets import FacetIndex
 from search.engine.suggest import TitleIndex
@@ -23,6 +24,7 @@ class Generation:
     def __init__(self, generation: int, searcher: Any, segments: SegmentCache) -> None:
         """Build the facet tables from ``searcher`` (a searcher of this generation)."""
         self.generation = generation
+        self._segments = segments
         self.facets = FacetIndex(searcher.reader())
         self.terms = TermScores(searcher, segments)
         self.lock = threading.Lock()
@@ -30,12 +32,19 @@ class Generation:
         #: The previous generation's words, used until this one's are read.
         self.previous_vocab: SpellVocab | None = None
         self.titles: TitleIndex | None = None
+        #: The previous generation's titles, used until this one's are read.
+        self.previous_titles: TitleIndex | None = None
         self.related: LRUCache[list[Hit]] = LRUCache(RELATED_CACHE_SIZE)
 
     @property
     def newest_vocab(self) -> SpellVocab | None:
         """This generation's words when read, else the previous generation's."""
         return self._vocab or self.previous_vocab
+
+    @property
+    def newest_titles(self) -> TitleIndex | None:
+        """This generation's titles when read, else the previous generation's."""
+        return self.titles or self.previous_titles
 
     def vocab(self, reader: Any) -> SpellVocab:
         """The ``spell`` words of this generation, or the previous generation's
@@ -52,6 +61,8 @@ class Generation:
         if self._vocab is None:
             with self.lock:
                 if self._vocab is None:
-                    self._vocab = SpellVocab(reader)
+                    self._vocab = SpellVocab(
+                        reader, lambda leaf: self._segments.leaf_dfs(leaf, schema.SPELL)
+                    )
                     self.previous_vocab = None
         return self._vocab

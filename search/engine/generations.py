@@ -9,7 +9,7 @@ from typing import Any
 
 from search import schema
 from search.engine.generation import Generation
-from search.engine.suggest import TitleIndex
+from search.engine.suggest import SegmentTitles, TitleIndex
 from search.scoring.bm25f import engine_weighting
 from search.scoring.postings import SegmentCache
 from search.store.blocks import segment_key
@@ -37,6 +37,8 @@ class Generations:
         self._gens: dict[int, Generation] = {}
         self._lock = threading.Lock()
         self.segments = segments if segments is not None else SegmentCache()
+        #: The title rows of every segment, for suggestions.
+        self.segment_titles = SegmentTitles()
         self._warmer: threading.Thread | None = None
 
     def of(self, searcher: Any) -> Generation:
@@ -53,28 +55,28 @@ class Generations:
     def _add(self, gen: int, searcher: Any) -> Generation:
         state = Generation(gen, searcher, self.segments)
         if self._gens:
-            state.previous_vocab = self._gens[max(self._gens)].newest_vocab
+            newest = self._gens[max(self._gens)]
+            state.previous_vocab = newest.newest_vocab
+            state.previous_titles = newest.newest_titles
         for old in sorted(self._gens)[:-KEEP_OLDER]:
             del self._gens[old]
         self._gens[gen] = state
-        self.segments.forget(_segment_keys(searcher))
+        live = _segment_keys(searcher)
+        self.segments.forget(live)
+        self.segment_titles.forget(live)
         self._start_warming()
         return state
 
-    def titles(self, state: Generation, searcher: Any) -> TitleIndex | None:
-        """The generation's titles for suggestions; an older generation's until the
-        warming has read this one's."""
-        if state.titles is not None:
-            return state.titles
-        with self._lock:
-            older = [g for g in self._gens.values() if g.titles is not None]
-        if not older:
-            with state.lock:
-                if state.titles is None:
-                    state.titles = TitleIndex(searcher.reader())
-            return state.titles
-        # the newest generation's titles are read by the warming (_start_warming)
-        return max(older, key=lambda g: g.generation).titles
+    def titles(self, state: Generation, searcher: Any) -> TitleIndex:
+        """The generation's titles for suggestions; the previous generation's until
+        the warming has read this one's (read here only when there are none)."""
+        found = state.newest_titles
+        if found is not None:
+            return found
+        with state.lock:
+            if state.titles is None:
+                state.titles = TitleIndex(searcher.reader(), self.segment_titles)
+        return state.titles
 
     def _start_warming(self) -> None:
         """Read the postings of new segments' common terms, the words and the titles
@@ -100,9 +102,10 @@ class Generations:
                 if state is not None:
                     state.build_vocab(searcher.reader())
                     if state.titles is None:
-                        titles = TitleIndex(searcher.reader())
+                        titles = TitleIndex(searcher.reader(), self.segment_titles)
                         with state.lock:
                             state.titles = state.titles or titles
+                            state.previous_titles = None
         except Exception:  # a background thread: log it, queries read lazily
             logger.exception("reading ahead the common terms failed")
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from typing import Any
 
 from search import schema
 from search.models import Suggestion
 from search.query.analysis import spell_words
 from search.query.vocab import SpellVocab
+from search.store.blocks import segment_key
 
 #: Titles among the suggestions at most (the rest are words).
 MAX_TITLES = 4
@@ -27,28 +29,81 @@ _SYNTAX_RE = re.compile(
 )
 
 
-class TitleIndex:
-    """Titles of one generation, findable by the start of any of their words."""
+#: One title row of a segment: document number, title, id, url, published (sortable)
+#: and the title's words.
+TitleRow = tuple[int, str, str, str, int, tuple[str, ...]]
 
-    def __init__(self, reader: Any) -> None:
-        """Read the stored titles of every live document."""
-        self.titles: list[tuple[str, str, str, int]] = []  # title, id, url, published
-        pairs: list[tuple[str, int]] = []
-        for _, stored in reader.iter_docs():
-            title = stored.get(schema.TITLE) or ""
-            if not title:
-                continue
-            tid = len(self.titles)
-            self.titles.append(
+
+class SegmentTitles:
+    """The title rows of every segment seen, kept across generations (a segment
+    never changes; only its deletions grow, and those are read per generation)."""
+
+    def __init__(self) -> None:
+        """An empty cache."""
+        self._rows: dict[str, list[TitleRow]] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, leaf: Any) -> list[TitleRow]:
+        """The rows of a leaf reader's segment (read once per segment)."""
+        seg = segment_key(leaf)
+        found = None if seg is None else self._rows.get(seg)
+        if found is None:
+            found = _read_titles(leaf)
+            if seg is not None:
+                with self._lock:
+                    self._rows[seg] = found
+        return found
+
+    def forget(self, live_segments: set[str]) -> None:
+        """Drop the rows of segments that no longer exist (merged away)."""
+        with self._lock:
+            for seg in [s for s in self._rows if s not in live_segments]:
+                del self._rows[seg]
+
+
+def _read_titles(leaf: Any) -> list[TitleRow]:
+    rows: list[TitleRow] = []
+    for docnum, stored in leaf.iter_docs():
+        title = stored.get(schema.TITLE) or ""
+        if title:
+            rows.append(
                 (
+                    docnum,
                     title,
                     stored.get(schema.ID_FIELD) or "",
                     stored.get(schema.URL) or "",
                     _sortable(stored.get(schema.PUBLISHED_ISO) or ""),
+                    tuple(set(spell_words(title))),
                 )
             )
-            for word in set(spell_words(title)):
-                pairs.append((word, tid))
+    return rows
+
+
+class TitleIndex:
+    """Titles of one generation, findable by the start of any of their words."""
+
+    def __init__(self, reader: Any, segments: SegmentTitles | None = None) -> None:
+        """Gather the titles of every live document.
+
+        Args:
+            reader: A reader of the generation.
+            segments: The segments' title rows kept across generations (None:
+                every segment's stored fields are read here).
+        """
+        cache = segments if segments is not None else SegmentTitles()
+        leaves = (
+            [reader] if reader.is_atomic() else [r for r, _ in reader.leaf_readers()]
+        )
+        self.titles: list[tuple[str, str, str, int]] = []  # title, id, url, published
+        pairs: list[tuple[str, int]] = []
+        for leaf in leaves:
+            deleted = leaf.is_deleted if leaf.has_deletions() else None
+            for docnum, title, doc_id, url, published, words in cache.rows(leaf):
+                if deleted is not None and deleted(docnum):
+                    continue
+                tid = len(self.titles)
+                self.titles.append((title, doc_id, url, published))
+                pairs.extend((word, tid) for word in words)
         pairs.sort()
         self.words = [w for w, _ in pairs]
         self.ids = [t for _, t in pairs]

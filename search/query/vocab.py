@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Callable
 from typing import Any
 
 from rapidfuzz import process
@@ -31,31 +32,47 @@ FUZZY_CACHED = 8
 class SpellVocab:
     """Sorted words of the ``spell`` field with their document frequencies."""
 
-    def __init__(self, reader: Any) -> None:
-        """Read the whole ``spell`` lexicon of one generation."""
+    def __init__(
+        self,
+        reader: Any,
+        segment_dfs: Callable[[Any], dict[str, int] | None] | None = None,
+    ) -> None:
+        """Read the whole ``spell`` lexicon of one generation.
+
+        Args:
+            reader: A reader of the generation.
+            segment_dfs: Gives a segment's own table of word -> document frequency
+                (None: not a segment reader), kept by the caller across
+                generations: segments never change, so a commit that adds a small
+                segment costs only that segment's words plus combining the tables.
+                None: every segment's lexicon is read here.
+        """
         # segment by segment: Whoosh's merged walk over several segments looks
         # every term up in each of them (seconds at 10,000 documents)
         leaves = (
             [reader] if reader.is_atomic() else [r for r, _ in reader.leaf_readers()]
         )
-        counts: dict[str, int] = {}
+        tables = []
         for leaf in leaves:
-            get = counts.get
-            for btext, info in leaf.iter_field(schema.SPELL):
-                word = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                counts[word] = get(word, 0) + info.doc_frequency()
+            table = segment_dfs(leaf) if segment_dfs is not None else None
+            tables.append(table if table is not None else _read(leaf))
+        tables.sort(key=len, reverse=True)
+        counts: dict[str, int] = dict(tables[0]) if tables else {}
+        get = counts.get
+        for table in tables[1:]:
+            for word, df in table.items():
+                counts[word] = get(word, 0) + df
         words = sorted(counts)
         self.words = words
-        self.dfs = [counts[w] for w in words]
-        self.index = {w: i for i, w in enumerate(words)}
+        self.dfs = list(map(counts.__getitem__, words))
+        self._counts = counts
         self._completions: LRUCache[list[tuple[str, int]]] = LRUCache(4096)
         #: (word, maxdist) -> close words, best first (``fuzzy``).
         self.fuzzy_cache: LRUCache[list[tuple[str, int]]] = LRUCache(4096)
 
     def df(self, word: str) -> int:
         """Documents containing the word (0 when unknown)."""
-        i = self.index.get(word)
-        return self.dfs[i] if i is not None else 0
+        return self._counts.get(word, 0)
 
     spell_df = df
 
@@ -116,6 +133,14 @@ class SpellVocab:
         out = [(w, -negdf) for _, negdf, w in found[:FUZZY_CACHED]]
         self.fuzzy_cache.put(key, out)
         return out[:limit]
+
+
+def _read(leaf: Any) -> dict[str, int]:
+    """Word -> document frequency of one segment's ``spell`` lexicon."""
+    return {
+        (t.decode("utf-8") if isinstance(t, bytes) else t): i.doc_frequency()
+        for t, i in leaf.iter_field(schema.SPELL)
+    }
 
 
 def transpositions(word: str) -> list[str]:

@@ -119,6 +119,11 @@ class SegmentCache:
                 self._dfs[key] = found
         return found
 
+    def leaf_dfs(self, reader: Any, fieldname: str) -> dict[str, int] | None:
+        """``term_dfs`` of a leaf reader's segment (None: not a segment reader)."""
+        seg = segment_key(reader)
+        return None if seg is None else self.term_dfs(reader, seg, fieldname)
+
     def warm(self, searcher: Any, fields: Sequence[str]) -> None:
         """Read ahead the postings of the most frequent terms of segments not yet
         seen, so the first queries with common words need not (run in a thread)."""

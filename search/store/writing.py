@@ -60,6 +60,7 @@ def committing_writer(
     *,
     changed: Callable[[], bool] | None = None,
     procs: int = 1,
+    mergetype: Callable[[Any, list[Any]], list[Any]] | None = None,
     **writer_kwargs: Any,
 ) -> Iterator[Any]:
     """A Whoosh writer that commits when the block succeeds and always unlocks.
@@ -78,6 +79,8 @@ def committing_writer(
         procs: Writer processes: above 1, ``search.store.parallel.ParallelWriter``
             writes that many segments at once (``limitmb`` is then each one's),
             each with its postings arrays (``search.store.arrays``).
+        mergetype: The Whoosh merge policy of the commit (None: Whoosh's
+            ``MERGE_SMALL``; see ``search.store.merging``).
         **writer_kwargs: Passed to the writer (``limitmb``, ...).
 
     Yields:
@@ -99,7 +102,10 @@ def committing_writer(
     try:
         yield writer
         if changed is None or changed():
-            writer.commit()
+            if mergetype is None:
+                writer.commit()
+            else:
+                writer.commit(mergetype=mergetype)
         else:
             writer.cancel()
     except BaseException:
