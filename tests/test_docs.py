@@ -101,7 +101,12 @@ def test_every_response_field_is_documented(schema):
 
 def _cli_parsers() -> dict[str, Any]:
     from indexer.cli import _parser
-    from search.cli import _query_parser, _serve_parser, _snapshot_parser
+    from search.cli import (
+        _merge_parser,
+        _query_parser,
+        _serve_parser,
+        _snapshot_parser,
+    )
 
     return {
         "index": _parser("index"),
@@ -109,6 +114,7 @@ def _cli_parsers() -> dict[str, Any]:
         "serve": _serve_parser(),
         "query": _query_parser(),
         "snapshot": _snapshot_parser(),
+        "merge": _merge_parser(),
     }
 
 
