@@ -15,7 +15,7 @@ BENCH_ARGS ?=
 # e.g. SOAK_ARGS="--seconds 30 --kill-trials 5" (see benchmarks/soak.py)
 SOAK_ARGS ?=
 
-.PHONY: run test lint fmt typecheck index serve eval bench bench-ranking soak clean install
+.PHONY: run test lint fmt typecheck index serve eval bench bench-crawl bench-ranking soak clean install
 
 install: $(STAMP)
 
@@ -70,6 +70,9 @@ soak: $(STAMP)
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; }
 	$(PY) -m benchmarks.soak $(SOAK_ARGS)
+
+bench-crawl: $(STAMP)
+	$(PY) -m benchmarks.crawl
 
 bench-ranking: $(STAMP)
 	@if [ -d $(EVAL)/ranking ]; then \

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("indexer.cli", "index article pages (or --jsonl documents) into DIR"),
+    "crawl": ("indexer.cli", "index a live site from its sitemaps or start pages"),
     "extract": ("indexer.cli", "print the fielded document of each page as JSON"),
     "serve": ("search.cli", "serve the search API and page with waitress"),
     "query": ("search.cli", "run a search from the terminal"),

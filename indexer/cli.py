@@ -21,6 +21,7 @@ from indexer.commits import DEFAULT_POLICY, CommitPolicy
 from indexer.errors import IndexerError, ParseError, UsageError
 from indexer.pool import DEFAULT_BUDGET, Budget, limit_memory
 from indexer.siteconfig import EMPTY, SiteConfig, load_site_config
+from indexer.sources import MAX_PAGE_BYTES
 from search import schema
 from search.errors import SearchError
 
@@ -69,6 +70,102 @@ class _HelpAction(argparse.Action):
         raise _HelpShown
 
 
+def _crawl_parser() -> argparse.ArgumentParser:
+    p = _ArgumentParser(
+        prog="analysis-search crawl",
+        add_help=False,
+        description="Index a live site: start from robots.txt, sitemaps (a sitemap "
+        "index, gzip) or pages (their links within the allowed hosts are followed). "
+        "Polite by default; a re-crawl asks only for what changed.",
+    )
+    p.add_argument("urls", nargs="+", metavar="URL", help="robots.txt, sitemaps, pages")
+    p.add_argument("--index", required=True, metavar="DIR", help="the index folder")
+    p.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host to crawl besides the URLs' own (repeatable)",
+    )
+    p.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="crawl only URLs matching one of these (repeatable)",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="never crawl URLs matching these (repeatable)",
+    )
+    p.add_argument(
+        "--max-pages",
+        type=_positive_int,
+        default=10_000,
+        metavar="N",
+        help="pages at most (default 10000)",
+    )
+    p.add_argument(
+        "--max-depth",
+        type=_non_negative_int,
+        default=5,
+        metavar="N",
+        help="links followed from a start page (default 5)",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=_positive_int,
+        default=MAX_PAGE_BYTES,
+        metavar="N",
+        help=f"page size at most (default {MAX_PAGE_BYTES})",
+    )
+    p.add_argument(
+        "--delay",
+        type=_non_negative_float,
+        default=1.0,
+        metavar="S",
+        help="seconds between requests to a host at least (default 1; "
+        "robots.txt's Crawl-delay may ask for more)",
+    )
+    p.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=2,
+        metavar="N",
+        help="requests to a host at once (default 2)",
+    )
+    p.add_argument(
+        "--retries",
+        type=_non_negative_int,
+        default=3,
+        metavar="N",
+        help="retries after a 5xx, 429 or network error (default 3)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_non_negative_float,
+        default=20.0,
+        metavar="S",
+        help="request timeout in seconds (default 20)",
+    )
+    p.add_argument(
+        "--contact",
+        metavar="URL",
+        help="a contact URL for site owners, sent in the User-Agent",
+    )
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete pages a complete crawl no longer finds",
+    )
+    _run_options(p)
+    _page_options(p, memory=False)  # pages are parsed in the crawler's process
+    return p
+
+
 def _parser(command: str) -> argparse.ArgumentParser:
     prog = f"analysis-search {command}"
     if command == "extract":
@@ -112,22 +209,33 @@ def _parser(command: str) -> argparse.ArgumentParser:
             metavar="N",
             help="index writer processes (default: one per core, at most 4)",
         )
-        _limit(p, "--commit-every", _non_negative_int, DEFAULT_POLICY.every, "N",
-               "commit after N changed documents", "not by count")  # fmt: skip
-        _limit(p, "--commit-interval", _non_negative_float, DEFAULT_POLICY.seconds,
-               "S", "commit every S seconds", "not by time")  # fmt: skip
-        p.add_argument("--quiet", action="store_true", help="no progress, no summary")
-        p.add_argument("--json", action="store_true", help="print the report as JSON")
+        _run_options(p)
+    _page_options(p, memory=True)
+    return p
+
+
+def _page_options(p: argparse.ArgumentParser, *, memory: bool) -> None:
+    """The options of parsing pages, and of the command's own output."""
     _limit(p, "--page-timeout", _non_negative_float, DEFAULT_BUDGET.seconds, "S",
            "seconds a page may take to parse", "no limit")  # fmt: skip
-    _limit(p, "--page-memory", _non_negative_int, DEFAULT_BUDGET.memory_mb, "MB",
-           "memory (MB) a page may take to parse", "no limit")  # fmt: skip
+    if memory:
+        _limit(p, "--page-memory", _non_negative_int, DEFAULT_BUDGET.memory_mb,
+               "MB", "memory (MB) a page may take to parse", "no limit")  # fmt: skip
     p.add_argument(
         "--site-config", type=Path, metavar="FILE", help="CSS selector overrides"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log tracebacks")
     p.add_argument("-h", "--help", action=_HelpAction)
-    return p
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    """The options ``index`` and ``crawl`` share: commits and output."""
+    _limit(p, "--commit-every", _non_negative_int, DEFAULT_POLICY.every, "N",
+           "commit after N changed documents", "not by count")  # fmt: skip
+    _limit(p, "--commit-interval", _non_negative_float, DEFAULT_POLICY.seconds,
+           "S", "commit every S seconds", "not by time")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="no progress, no summary")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def _limit(
@@ -177,11 +285,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in ("index", "extract"):
-        sys.stderr.write("usage: analysis-search {index,extract} [options]\n")
+    if not args or args[0] not in ("index", "extract", "crawl"):
+        sys.stderr.write("usage: analysis-search {index,extract,crawl} [options]\n")
         return 2
     command, rest = args[0], args[1:]
     try:
+        if command == "crawl":
+            opts = _crawl_parser().parse_args(rest)
+            _setup_logging(opts.verbose)
+            return _crawl(opts)
         opts = _parser(command).parse_args(rest)
         _setup_logging(opts.verbose)
         site = load_site_config(opts.site_config) if opts.site_config else EMPTY
@@ -208,7 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     except KeyboardInterrupt:
-        done = "nothing of this run was committed" if command == "index" else "stopped"
+        done = (
+            "stopped"
+            if command == "extract"
+            else "the index keeps what was last committed"
+        )
         sys.stderr.write(f"interrupted: {done}\n")
         return 130
 
@@ -330,6 +446,49 @@ class _CliReporter:
             self._bar = None
 
 
+def _crawl(opts: argparse.Namespace) -> int:
+    from indexer import crawl
+
+    for url in opts.urls:
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"analysis-search crawl: not an http(s) URL: {url!r}")
+    site = load_site_config(opts.site_config) if opts.site_config else EMPTY
+    options = crawl.CrawlOptions(
+        index_dir=Path(opts.index),
+        starts=tuple(opts.urls),
+        hosts=tuple(opts.host),
+        include=tuple(opts.include),
+        exclude=tuple(opts.exclude),
+        max_pages=opts.max_pages,
+        max_depth=opts.max_depth,
+        max_bytes=opts.max_bytes,
+        delay=opts.delay,
+        concurrency=opts.concurrency,
+        retries=opts.retries,
+        timeout=opts.timeout,
+        contact=opts.contact,
+        prune=opts.prune,
+        site=site,
+        budget=Budget(seconds=opts.page_timeout),
+        commit=CommitPolicy(every=opts.commit_every, seconds=opts.commit_interval),
+    )
+    reporter = _CliReporter(show_progress=not opts.quiet and sys.stderr.isatty())
+    try:
+        report = crawl.run(options, reporter)
+    finally:
+        reporter.close()
+    _print_report(opts, report)
+    return 1 if report.failures else 0
+
+
+def _print_report(opts: argparse.Namespace, report: Any) -> None:
+    """The report as JSON on stdout (``--json``), and its summary line on stderr."""
+    if opts.json:
+        _utf8_stdout().write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    if not opts.quiet:
+        sys.stderr.write(f"{opts.index}: {report.summary()}\n")
+
+
 def _index(opts: argparse.Namespace, site: SiteConfig) -> int:
     from indexer import pipeline
 
@@ -367,8 +526,5 @@ def _index(opts: argparse.Namespace, site: SiteConfig) -> int:
         return 1
     finally:
         reporter.close()
-    if opts.json:
-        _utf8_stdout().write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
-    if not opts.quiet:
-        sys.stderr.write(f"{opts.index}: {report.summary()}\n")
+    _print_report(opts, report)
     return 1 if report.skipped else 0

@@ -202,6 +202,7 @@ def open_writer(
     writers: int | None = 1,
     policy: CommitPolicy = AT_END,
     lock_wait: float = START_LOCK_WAIT,
+    on_commit: Callable[[], None] = lambda: None,
 ) -> Iterator[DocumentWriter]:
     """Open (or create) the index and write to it for one run.
 
@@ -219,6 +220,8 @@ def open_writer(
             stopped on any error or Ctrl-C, and die with this process.
         policy: When to commit before the end.
         lock_wait: Seconds to wait for the write lock at the start.
+        on_commit: Run after each commit, and when the block ends normally even
+            if nothing was committed (the crawler saves its state there).
 
     Yields:
         The run's ``DocumentWriter``.
@@ -251,7 +254,11 @@ def open_writer(
                 limitmb=max(32, limitmb // procs),
             )
 
-        documents = DocumentWriter(begin, policy, lambda: _write_arrays(path, ix))
+        def after_commit() -> None:
+            _write_arrays(path, ix)
+            on_commit()
+
+        documents = DocumentWriter(begin, policy, after_commit)
         documents.begin(lock_wait)
         try:
             yield documents
@@ -260,6 +267,7 @@ def open_writer(
             raise
         documents.end()
         _write_arrays(path, ix)
+        on_commit()
     finally:
         ix.close()
 

@@ -100,7 +100,7 @@ def test_every_response_field_is_documented(schema):
 
 
 def _cli_parsers() -> dict[str, Any]:
-    from indexer.cli import _parser
+    from indexer.cli import _crawl_parser, _parser
     from search.cli import (
         _merge_parser,
         _query_parser,
@@ -111,6 +111,7 @@ def _cli_parsers() -> dict[str, Any]:
     return {
         "index": _parser("index"),
         "extract": _parser("extract"),
+        "crawl": _crawl_parser(),
         "serve": _serve_parser(),
         "query": _query_parser(),
         "snapshot": _snapshot_parser(),
@@ -150,7 +151,12 @@ def test_every_option_the_readme_names_exists():
     }
     text = "".join(
         section(title)
-        for title in ("Quick start", "The `analysis-search` command", "Indexing")
+        for title in (
+            "Quick start",
+            "The `analysis-search` command",
+            "Indexing",
+            "Crawling",
+        )
     )
     named = set(re.findall(r"`(--[a-z][a-z-]*)", text))
     assert {"--prune", "--jobs", "--facet-size"} <= named
