@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("search.cli", "serve the search API and page with waitress"),
     "query": ("search.cli", "run a search from the terminal"),
     "snapshot": ("search.cli", "copy the last committed index generation to DEST"),
+    "migrate": (
+        "search.cli",
+        "rebuild an index in the current schema (--index OLD NEW)",
+    ),
     "merge": ("search.cli", "merge the index's small segments (cron, under nice)"),
 }
 

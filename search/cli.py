@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TextIO
 
-from search import models
+from search import models, schema
 from search.config import Config
 from search.errors import SearchError, UsageError
 
-COMMANDS = ("serve", "query", "snapshot", "merge")
+COMMANDS = ("serve", "query", "snapshot", "merge", "migrate")
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -106,6 +106,21 @@ def _merge_parser() -> _Parser:
     return p
 
 
+def _migrate_parser() -> _Parser:
+    p = _Parser(
+        prog="analysis-search migrate",
+        description="Rebuild the index in --index OLD as a new index in NEW, in "
+        "the current schema, from its stored fields (documents written through the "
+        "API included). OLD is only read; switch to NEW when it is done.",
+    )
+    p.add_argument("new", metavar="NEW", help="a new or empty folder")
+    p.add_argument(
+        "--index", metavar="OLD", help="the old index (ANALYSIS_SEARCH_INDEX)"
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    return p
+
+
 def _query_parser() -> _Parser:
     p = _Parser(
         prog="analysis-search query",
@@ -150,7 +165,7 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     if not argv or argv[0] not in COMMANDS:
         sys.stderr.write(
-            "usage: analysis-search {serve,query,snapshot,merge} [options]\n"
+            "usage: analysis-search {serve,query,snapshot,merge,migrate} [options]\n"
         )
         return 2
     try:
@@ -160,6 +175,8 @@ def main(argv: Sequence[str], *, stdout: TextIO | None = None) -> int:
             return snapshot(_snapshot_parser().parse_args(list(argv[1:])), out)
         if argv[0] == "merge":
             return merge(_merge_parser().parse_args(list(argv[1:])), out)
+        if argv[0] == "migrate":
+            return migrate(_migrate_parser().parse_args(list(argv[1:])), out)
         return query(_query_parser().parse_args(list(argv[1:])), out)
     except UsageError as exc:
         sys.stderr.write(f"{exc}\n")
@@ -279,6 +296,35 @@ def merge(args: argparse.Namespace, out: TextIO) -> int:
             f"{report.segments_after}, {report.documents} documents\n"
         )
     return 0
+
+
+def migrate(args: argparse.Namespace, out: TextIO) -> int:
+    """Rebuild the index in the current schema and report it."""
+    from search.store.migrate import migrate as rebuild
+
+    config = Config.from_env(os.environ, index=args.index)
+    report = rebuild(config.index, args.new)
+    if args.json:
+        json.dump(
+            {
+                "source_version": report.source_version,
+                "schema_version": schema.SCHEMA_VERSION,
+                "documents": report.documents,
+                "skipped": [{"id": i, "reason": r} for i, r in report.skipped],
+                "seconds": round(report.seconds, 3),
+            },
+            out,
+        )
+        out.write("\n")
+    else:
+        for doc_id, reason in report.skipped:
+            sys.stderr.write(f"{doc_id}: {reason}\n")
+        out.write(
+            f"{config.index} -> {args.new}: {report.documents} documents "
+            f"(schema version {report.source_version} -> {schema.SCHEMA_VERSION}), "
+            f"{len(report.skipped)} skipped, in {report.seconds:.1f} s\n"
+        )
+    return 1 if report.skipped else 0
 
 
 def query(args: argparse.Namespace, out: TextIO) -> int:

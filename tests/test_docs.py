@@ -103,6 +103,7 @@ def _cli_parsers() -> dict[str, Any]:
     from indexer.cli import _crawl_parser, _parser
     from search.cli import (
         _merge_parser,
+        _migrate_parser,
         _query_parser,
         _serve_parser,
         _snapshot_parser,
@@ -116,6 +117,7 @@ def _cli_parsers() -> dict[str, Any]:
         "query": _query_parser(),
         "snapshot": _snapshot_parser(),
         "merge": _merge_parser(),
+        "migrate": _migrate_parser(),
     }
 
 

@@ -46,7 +46,8 @@ def check_version(index_dir: str | os.PathLike[str]) -> None:
         found = "no schema version" if version is None else f"schema version {version}"
         raise SchemaMismatchError(
             f"index {path!r} has {found}; this program needs schema version "
-            f"{schema.SCHEMA_VERSION}: rebuild the index in a new folder"
+            f"{schema.SCHEMA_VERSION}: rebuild it in a new folder with "
+            f"'analysis-search migrate --index {path} NEW'"
         )
 
 
@@ -70,7 +71,8 @@ def check_schema(index_dir: str | os.PathLike[str], ix: Any) -> None:
         extra = sorted(names - expected)
         raise SchemaMismatchError(
             f"index {path!r} has other fields than this program's schema "
-            f"(missing: {missing}, unexpected: {extra}); rebuild the index"
+            f"(missing: {missing}, unexpected: {extra}); rebuild it in a new folder "
+            f"with 'analysis-search migrate --index {path} NEW'"
         )
 
 
