@@ -191,6 +191,7 @@ def standard_site() -> Site:
         "/private/secret/",
         "/gone/",
         "/old/moved/",
+        "/members/",
         "/tag/energy/",
     }
     return Site(
@@ -198,5 +199,5 @@ def standard_site() -> Site:
         listed=listed,
         fail_once={flaky},
         busy_once={busy},
-        redirects={"/old/moved/": redirect_target},
+        redirects={"/old/moved/": redirect_target, "/members/": "/private/secret/"},
     )

@@ -70,6 +70,10 @@ def test_first_crawl_then_a_recrawl_that_downloads_almost_nothing(tmp_path):
         assert len(stored_ids(index.open_dir(str(tmp_path / "ix")))) == len(articles)
         # robots.txt: the disallowed page is never requested
         assert why[f"{base}/private/secret/"] == "robots.txt: disallowed"
+        # ... nor through a redirect: checked before the redirect is followed
+        assert why[f"{base}/members/"] == (
+            f"robots.txt: disallowed (redirected to {base}/private/secret/)"
+        )
         assert not site.requests_to("/private/secret/")
         # a 404, a tag listing, a redirect to a page already crawled
         assert why[f"{base}/gone/"].startswith("HTTP 404")
@@ -181,7 +185,7 @@ def test_cli_crawl_prints_a_summary_and_json(tmp_path, capsys):
     report = json.loads(out)
     assert status == 0
     assert report["added"] == len(site.pages)
-    assert report["skipped_by_reason"]["robots.txt"] == 1
+    assert report["skipped_by_reason"]["robots.txt"] == 2  # directly, by redirect
     assert "fetched" in err and "not modified" in err and "skipped" in err
     assert cli.main(["crawl", "ftp://example.org/", "--index", str(tmp_path)]) == 2
 

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from indexer.commits import DEFAULT_POLICY, CommitPolicy
-from indexer.crawl.fetch import Fetcher, Response, user_agent
+from indexer.crawl.fetch import REDIRECTS, Fetcher, Response, user_agent
 from indexer.crawl.pagekind import PageInfo, inspect, not_an_article
 from indexer.crawl.scope import Scope
 from indexer.crawl.sitemaps import SitemapError, parse_sitemap
@@ -307,6 +307,11 @@ class _Crawl:
         if isinstance(doc_id, str):
             self.claimed.setdefault(doc_id, final or url)
 
+    def may_follow(self, target: str) -> bool:
+        """Whether a redirect to ``target`` is followed (its scope and robots.txt
+        are checked before it is requested; called from the fetch threads)."""
+        return self.scope.refusal(target) is None
+
     def handle(self, item: _Item, got: Response) -> None:
         """Act on one page's answer."""
         url = item.url
@@ -320,6 +325,10 @@ class _Crawl:
             self.state.revalidated(url, got.headers)
             self.mark_kept(url)
             self.rep.advance()
+            return
+        if got.status in REDIRECTS:  # a redirect out of the crawl's scope
+            reason = self.scope.refusal(got.final_url) or "redirect not followed"
+            self.skip(url, f"{reason} (redirected to {got.final_url})")
             return
         if got.status in (404, 410):
             self.gone(url, got.status)
@@ -336,11 +345,7 @@ class _Crawl:
                 self.state.remember(url, got.headers, target.get("id"), final)
                 self.skip(url, f"duplicate: redirects to {final}, already crawled")
                 return
-            self.seen.add(final)
-            why = self.scope.refusal(final)
-            if why is not None:
-                self.skip(url, f"{why} (redirected to {final})")
-                return
+            self.seen.add(final)  # in scope: ``may_follow`` checked it
         ctype = got.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype and ctype not in HTML_TYPES:
             self.skip(url, f"not HTML: content type {ctype}")
@@ -478,7 +483,9 @@ def _fetch_all(crawl: _Crawl, options: CrawlOptions) -> None:
         running: dict[Future[Response], _Item] = {}
         while True:
             for item, headers in crawl.next_requests():
-                running[pool.submit(crawl.fetcher.get, item.url, headers)] = item
+                running[
+                    pool.submit(crawl.fetcher.get, item.url, headers, crawl.may_follow)
+                ] = item
                 if len(running) >= 2 * workers:
                     break
             if not running:

@@ -22,7 +22,7 @@ import importlib.metadata
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -159,12 +159,20 @@ class Fetcher:
         with gate.lock:
             gate.next_start = max(gate.next_start, time.monotonic() + seconds)
 
-    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
+    def get(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        follow: Callable[[str], bool] | None = None,
+    ) -> Response:
         """GET ``url`` politely, with retries, following redirects.
 
         Args:
             url: An http(s) URL.
             headers: Extra request headers (conditional ones).
+            follow: Asked before each redirect is followed (the crawl's scope and
+                ``robots.txt``); when it answers False, the redirect itself is
+                returned, with the target as ``final_url``.
 
         Returns:
             The response (never raises for a network error: see ``error``).
@@ -175,9 +183,13 @@ class Fetcher:
             location = got.headers.get("location")
             if got.status in REDIRECTS and location:
                 current = urljoin(current, location)
+                if follow is not None and not follow(current):
+                    break
                 continue
             return dataclasses.replace(got, url=url, final_url=current)
-        return Response(url, current, 0, error="too many redirects")
+        else:
+            return Response(url, current, 0, error="too many redirects")
+        return dataclasses.replace(got, url=url, final_url=current)
 
     def _get_retrying(
         self, url: str, headers: Mapping[str, str] | None = None

@@ -4,6 +4,7 @@ each host's ``robots.txt`` (read once per host, its delay handed to the fetcher)
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -34,14 +35,17 @@ class Scope:
         self.include = include
         self.exclude = exclude
         self._robots: dict[str, Robots] = {}
+        self._lock = threading.Lock()
 
     def robots_of(self, url: str) -> Robots:
-        """The ``robots.txt`` rules of ``url``'s host (fetched on first use)."""
+        """The ``robots.txt`` rules of ``url``'s host (fetched on first use; safe
+        across threads: a redirect is checked from a fetch thread)."""
         host = urlsplit(url).netloc
-        found = self._robots.get(host)
-        if found is None:
-            found = self._robots[host] = fetch_robots(self.fetcher, url)
-            self.fetcher.set_delay(host, found.delay())
+        with self._lock:
+            found = self._robots.get(host)
+            if found is None:
+                found = self._robots[host] = fetch_robots(self.fetcher, url)
+                self.fetcher.set_delay(host, found.delay())
         return found
 
     def on_host(self, url: str) -> bool:
