@@ -66,6 +66,12 @@ def _serve_parser() -> _Parser:
         help="serve a snapshot: writes answer 405; a snapshot switched in under "
         "--index (a symlink) is picked up without a restart",
     )
+    p.add_argument(
+        "--settings",
+        metavar="FILE",
+        help="the editors' settings file (ANALYSIS_SEARCH_SETTINGS; default: "
+        "settings.json in the index folder)",
+    )
     return p
 
 
@@ -198,6 +204,7 @@ def serve(args: argparse.Namespace) -> int:
         threads=args.threads,
         workers=args.workers,
         read_only=args.read_only,
+        settings=args.settings,
     ).validate()
     configure_logging(config)
     if config.worker_count() == 1:

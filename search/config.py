@@ -96,6 +96,8 @@ class Config:
             ``auth_window`` seconds before it gets 429 (0: no limit).
         auth_window: Seconds over which failed authentications are counted, and
             the ``Retry-After`` of the 429.
+        settings: The editors' settings file (pinned results, hidden articles);
+            None: ``settings.json`` in the index folder.
     """
 
     index: Path = Path(DEFAULT_INDEX)
@@ -120,6 +122,15 @@ class Config:
     trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
     auth_failures: int = DEFAULT_AUTH_FAILURES
     auth_window: float = DEFAULT_AUTH_WINDOW
+    settings: Path | None = None
+
+    def settings_path(self) -> Path:
+        """The settings file: ``settings``, else ``settings.json`` in the index."""
+        return (
+            self.settings
+            if self.settings is not None
+            else self.index / ("settings.json")
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: object) -> Config:
@@ -142,8 +153,9 @@ class Config:
             if raw:
                 values[f.name] = _convert(f.name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "index" in values:
-            values["index"] = Path(str(values["index"]))
+        for name in ("index", "settings"):
+            if name in values:
+                values[name] = Path(str(values[name]))
         return cls(**values)  # type: ignore[arg-type]
 
     def validate(self, *, check_index: bool = True) -> Config:
@@ -290,7 +302,7 @@ def _convert(name: str, raw: str) -> object:
         return value
     if name == "log_level":
         return raw.upper()
-    if name == "index":
+    if name in ("index", "settings"):
         return Path(raw)
     return raw
 

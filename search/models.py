@@ -184,6 +184,8 @@ class Hit:
     summary: str
     score: float
     snippets: list[str] = field(default_factory=list)
+    #: Shown first because the editors pinned it for this query.
+    pinned: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of the hit."""
@@ -199,6 +201,7 @@ class Hit:
             "summary": self.summary,
             "score": round(self.score, 4),
             "snippets": list(self.snippets),
+            "pinned": self.pinned,
         }
 
 

@@ -55,6 +55,7 @@ LAYERS: dict[str, int] = {
     "models": 0,
     "config": 0,
     "cache": 0,
+    "settings": 0,
     "store": 1,
     "scoring": 2,
     "query": 2,
@@ -72,6 +73,7 @@ LEAF_IMPORTS: dict[str, frozenset[str]] = {
     "cache": frozenset(),
     "models": frozenset({"schema", "errors"}),
     "config": frozenset({"errors"}),
+    "settings": frozenset({"schema", "errors"}),
 }
 #: Parts of ``search`` that may import falcon or waitress.
 HTTP_PARTS = frozenset({"web", "cli", "wsgi", "__main__"})

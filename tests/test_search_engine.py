@@ -339,6 +339,7 @@ def test_hit_fields(engine: SearchEngine) -> None:
         "summary",
         "score",
         "snippets",
+        "pinned",
     }
     assert data["authors"] == ["Lee Chan"]
     assert data["published"] == "2022-08-08T09:00:00Z"

@@ -32,6 +32,7 @@ HIT_KEYS = {
     "summary",
     "score",
     "snippets",
+    "pinned",
 }
 TURKIYE = "https://meridian-review.example/energy/turkiye-black-sea-gas-pricing"
 

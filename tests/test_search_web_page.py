@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -718,6 +719,31 @@ def test_a_refused_search_shows_the_services_reason(session):
     alert = session.page.get_by_role("alert")
     assert "1,000th" in alert.text_content()
     assert session.page.locator(".result").count() == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.browser
+def test_a_pinned_article_is_shown_as_the_editors_pick(
+    session, api, corpus, example_index
+):
+    pinned = corpus["hits"][-1]
+    settings = example_index / "settings.json"
+    settings.write_text(json.dumps({"pinned": {"quokka census": [pinned["id"]]}}))
+    try:
+        deadline = time.monotonic() + 10  # each worker re-reads it within a second
+        while not api.search(q="Census quokka")["hits"]:
+            assert time.monotonic() < deadline, "the settings file was not re-read"
+            time.sleep(0.2)
+        session.open("q=census+quokka")
+        assert session.result_ids() == [pinned["id"]]
+        card = session.page.locator(".result").first
+        assert card.locator(".result-pinned").text_content() == "Editors' pick"
+    finally:
+        settings.unlink()
+    deadline = time.monotonic() + 10
+    while api.search(q="quokka census")["hits"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
 
 
 @pytest.mark.e2e

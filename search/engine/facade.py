@@ -31,6 +31,8 @@ from search.errors import (
     ReadOnlyIndexError,
 )
 from search.models import Hit, SearchRequest, SearchResult, Suggestion
+from search.settings import EMPTY as EMPTY_SETTINGS
+from search.settings import Settings, SettingsFile
 from search.store.index import latest_generation
 from search.store.merging import merge_tiny
 from search.store.writing import committing_writer
@@ -44,6 +46,9 @@ MAX_RELATED = 50
 class SearchEngine:
     """Ranked, faceted, typo-tolerant search over an index folder."""
 
+    #: The editors' settings file (None: no settings).
+    settings_file: SettingsFile | None = None
+
     def __init__(
         self,
         index_dir: Path,
@@ -53,6 +58,7 @@ class SearchEngine:
         writer_timeout: float = 5.0,
         refresh_interval: float = 0.5,
         read_only: bool = False,
+        settings: SettingsFile | None = None,
     ) -> None:
         """Open the index.
 
@@ -65,6 +71,8 @@ class SearchEngine:
             refresh_interval: Seconds between checks for a new generation even when
                 the folder looks unchanged.
             read_only: Refuse writes (a replica serving a snapshot).
+            settings: The editors' settings (pinned results, hidden articles),
+                re-read when their file changes (None: none).
 
         Raises:
             IndexUnavailableError: No index in ``index_dir``.
@@ -76,6 +84,15 @@ class SearchEngine:
         self.read_only = read_only
         self._searchers = Searchers(self.index_dir, refresh_interval)
         self._cache: LRUCache[SearchResult] = LRUCache(cache_size)
+        self.settings_file = settings
+
+    def settings(self) -> Settings:
+        """The editors' settings in force now."""
+        return (
+            EMPTY_SETTINGS
+            if self.settings_file is None
+            else self.settings_file.current()
+        )
 
     # --- search ---------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
@@ -91,12 +108,15 @@ class SearchEngine:
         started = time.perf_counter()
         searcher, opened = self._searchers.current()
         state = opened.generations.of(searcher)
-        key = (opened.epoch, state.generation, request)
+        settings = self.settings()
+        key = (opened.epoch, state.generation, settings.version, request)
         cached = self._cache.get(key)
         if cached is not None:
             took = (time.perf_counter() - started) * 1000
             return dataclasses.replace(cached, took_ms=took)
-        result = RequestRun(searcher, state, request, started, self.time_limit).run()
+        result = RequestRun(
+            searcher, state, request, started, self.time_limit, settings
+        ).run()
         self._cache.put(key, result)
         return result
 
@@ -108,7 +128,11 @@ class SearchEngine:
         state = opened.generations.of(searcher)
         vocab = state.vocab(searcher.reader())
         titles = opened.generations.titles(state, searcher)
-        return suggest(prefix, limit, vocab, titles)
+        hidden = self.settings().hidden
+        if not hidden:
+            return suggest(prefix, limit, vocab, titles)
+        found = suggest(prefix, limit + len(hidden), vocab, titles)
+        return [s for s in found if s.id not in hidden][:limit]
 
     # --- documents ------------------------------------------------------------------
     def get_document(self, doc_id: str) -> dict[str, Any]:
@@ -137,11 +161,12 @@ class SearchEngine:
         if docnum is None:
             raise DocumentNotFoundError(doc_id)
         limit = max(1, min(limit, MAX_RELATED))
-        key = (doc_id, limit, date_from)
+        settings = self.settings()
+        key = (doc_id, limit, date_from, settings.version)
         cached = state.related.get(key)
         if cached is not None:
             return cached
-        allowed = state.facets.live
+        allowed = state.facets.live & ~state.hidden_bits(searcher, settings.hidden)
         if date_from is not None:
             allowed &= state.facets.date_bits(date_from, None)
         hits = related_hits(searcher, state.terms, state.facets, docnum, limit, allowed)

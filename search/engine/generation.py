@@ -35,6 +35,20 @@ class Generation:
         #: The previous generation's titles, used until this one's are read.
         self.previous_titles: TitleIndex | None = None
         self.related: LRUCache[list[Hit]] = LRUCache(RELATED_CACHE_SIZE)
+        self._hidden: tuple[frozenset[str], int] = (frozenset(), 0)
+
+    def hidden_bits(self, searcher: Any, hidden: frozenset[str]) -> int:
+        """The documents of this generation whose ids are hidden, as a bitset."""
+        ids, bits = self._hidden
+        if ids is hidden or ids == hidden:
+            return bits
+        bits = 0
+        for doc_id in hidden:
+            docnum = searcher.document_number(**{schema.ID_FIELD: doc_id})
+            if docnum is not None:
+                bits |= 1 << docnum
+        self._hidden = (hidden, bits)
+        return bits
 
     @property
     def newest_vocab(self) -> SpellVocab | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from search import schema
@@ -57,19 +58,45 @@ class PageRanker:
         return stored
 
     def hits(
-        self, found: Scored, allowed: int, total: int, *, unranked: bool
+        self,
+        found: Scored,
+        allowed: int,
+        total: int,
+        *,
+        unranked: bool,
+        pinned: Sequence[int] = (),
     ) -> list[Hit]:
         """The requested page of hits.
 
         Args:
             found: Every match with its score.
-            allowed: Documents that pass the filters (and are not excluded).
+            allowed: Documents that pass the filters (and are not excluded or
+                pinned).
             total: Matches that are allowed.
             unranked: Nothing was searched for: newest first.
+            pinned: Documents shown first, in this order (``pinned: true``).
         """
         req = self.req
-        wanted = req.page * req.per_page
-        if total == 0 or (req.page - 1) * req.per_page >= total:
+        start = (req.page - 1) * req.per_page
+        if start >= total + len(pinned):
+            return []
+        first = [(found.scores.get(d, 0.0), d) for d in pinned]
+        wanted = req.page * req.per_page - len(first)
+        ranked = self._ranked(found, allowed, wanted, unranked) if total else []
+        page = (first + ranked)[start : req.page * req.per_page]
+        hl = Highlighter(self.highlight)
+        hits = [make_hit(self.stored(d), s, hl, SNIPPETS_PER_HIT) for s, d in page]
+        if pinned:
+            for hit, (_, d) in zip(hits, page, strict=True):
+                hit.pinned = d in pinned
+        return hits
+
+    def _ranked(
+        self, found: Scored, allowed: int, wanted: int, unranked: bool
+    ) -> list[tuple[float, int]]:
+        """The best ``wanted`` allowed matches, (score, docnum), in page order."""
+        req = self.req
+        if wanted <= 0:
             return []
         plain = (
             req.sort == "relevance"
@@ -92,9 +119,7 @@ class PageRanker:
                 ranked = self._by_date(pool, wanted)
             else:
                 ranked = self._by_relevance(pool, wanted)
-        page = ranked[(req.page - 1) * req.per_page : wanted]
-        hl = Highlighter(self.highlight)
-        return [make_hit(self.stored(d), s, hl, SNIPPETS_PER_HIT) for s, d in page]
+        return ranked
 
     def _by_date(
         self, pool: list[tuple[float, int]], wanted: int

@@ -23,6 +23,7 @@ from typing import Any
 
 from whoosh import query as wq
 
+from search import schema
 from search.engine.didyoumean import DidYouMean
 from search.engine.generation import Generation
 from search.engine.matching import Evaluator, Matched
@@ -36,6 +37,8 @@ from search.query.vocab import SpellVocab
 from search.scoring.bitsets import bitset, docnums, ranked_within
 from search.scoring.collect import collect
 from search.scoring.postings import Scored, union
+from search.settings import EMPTY as EMPTY_SETTINGS
+from search.settings import Settings
 
 #: How much matching fewer of the words costs in the fallback: (share) ** this.
 FALLBACK_COORD = 3.0
@@ -93,11 +96,13 @@ class RequestRun:
         request: SearchRequest,
         started: float,
         time_limit: float,
+        settings: Settings = EMPTY_SETTINGS,
     ) -> None:
         """Prepare; ``run()`` does the work."""
         self.searcher = searcher
         self.state = state
         self.req = request
+        self.settings = settings
         self.started = started
         self.deadline = started + time_limit
         self.time_limit = time_limit
@@ -109,8 +114,12 @@ class RequestRun:
         plan = self.plan()
         matched = self.match(plan)
         filters = self.filters()
-        live = self.facets.live & ~matched.excluded
+        hidden = self.state.hidden_bits(self.searcher, self.settings.hidden)
+        live = self.facets.live & ~matched.excluded & ~hidden
         allowed = filters.combined(live)
+        pinned = self.pinned(allowed)
+        pinned_bits = bitset(pinned, self.facets.size)
+        allowed &= ~pinned_bits
         found = matched.found
         in_live = found.bits & live
         total = strict_total = (in_live & allowed).bit_count()
@@ -123,11 +132,15 @@ class RequestRun:
         ranker = PageRanker(
             self.searcher, self.state, self.req, plan.built, plan.highlight
         )
-        hits = ranker.hits(found, allowed, total, unranked=plan.match_all)
+        hits = ranker.hits(
+            found, allowed, total, unranked=plan.match_all, pinned=pinned
+        )
+        total += len(pinned)
+        shown = in_live | pinned_bits
         selected = self.req.filter_values()
         facets: dict[str, Facet] = {
             name: self.facets.tables[name].count(
-                in_live & filters.combined(live, skip=name),
+                shown & filters.combined(live, skip=name),
                 selected.get(name, ()),
                 self.req.facet_size,
             )
@@ -159,6 +172,18 @@ class RequestRun:
             dropped_terms=dropped,
             did_you_mean=did_you_mean,
         )
+
+    def pinned(self, allowed: int) -> list[int]:
+        """Documents the editors pinned for this query that pass the filters, in
+        their order (relevance order only: a sort by date keeps its order)."""
+        if self.req.sort != "relevance" or self.req.mode != "plain":
+            return []
+        found = []
+        for doc_id in self.settings.pinned_for(self.req.q):
+            docnum = self.searcher.document_number(**{schema.ID_FIELD: doc_id})
+            if docnum is not None and allowed >> docnum & 1:
+                found.append(docnum)
+        return found
 
     # the query ---------------------------------------------------------------------
     def vocab(self) -> SpellVocab:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search import models, schema
+from search import models, schema, settings
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
@@ -16,6 +16,14 @@ NUM = {"type": "number"}
 BOOL = {"type": "boolean"}
 STR_OR_NULL = {"type": ["string", "null"]}
 STRS = {"type": "array", "items": STR}
+#: A document id (``schema.check_id``).
+DOC_ID = {
+    **STR,
+    "minLength": 1,
+    "maxLength": schema.MAX_ID_LENGTH,
+    "pattern": schema.ID_PATTERN,
+}
+PINNED_IDS = {"type": "array", "maxItems": settings.MAX_PINNED_IDS, "items": DOC_ID}
 #: An HTML page begins, after white space, with a tag, a comment or a doctype (as in
 #: the WHATWG's sniffing of HTML): the ``text/html`` body of ``PUT``.
 HTML_START = "^\ufeff?[\t\n\f\r ]*<[A-Za-z!?/]"
@@ -81,7 +89,49 @@ SCHEMAS: dict[str, Any] = {
             "snippets": described(
                 STRS, "About 30 words each; escaped HTML, matches in <mark>."
             ),
+            "pinned": described(
+                BOOL, "Shown first: the editors pinned it for this query."
+            ),
         }
+    ),
+    "Settings": obj(
+        {
+            "pinned": described(
+                {"type": "object", "additionalProperties": PINNED_IDS},
+                "A query -> the ids shown first for it, in order.",
+            ),
+            "hidden": described(
+                {"type": "array", "items": DOC_ID},
+                "Ids never shown in results, suggestions or related posts.",
+            ),
+        }
+    ),
+    "SettingsInput": obj(
+        {
+            "pinned": described(
+                {
+                    "type": ["object", "null"],
+                    "maxProperties": settings.MAX_PINNED_QUERIES,
+                    "propertyNames": {
+                        "minLength": 1,
+                        "maxLength": settings.MAX_QUERY_CHARS,
+                    },
+                    "additionalProperties": PINNED_IDS,
+                },
+                "A query -> the ids shown first for it, in order, when they pass "
+                "the filters. Queries match case-, accent- and order-insensitively "
+                "(of two that normalise alike, the last wins); null: none.",
+            ),
+            "hidden": described(
+                {
+                    "type": ["array", "null"],
+                    "maxItems": settings.MAX_HIDDEN,
+                    "items": DOC_ID,
+                },
+                "Ids never shown in results, suggestions or related posts; null: none.",
+            ),
+        },
+        required=[],
     ),
     "FacetValue": obj({"value": STR, "count": INT, "selected": BOOL}),
     "Facet": obj(

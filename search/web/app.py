@@ -15,9 +15,11 @@ import falcon
 
 from search.config import Config
 from search.errors import SearchError
+from search.settings import SettingsFile
 from search.web import page
 from search.web.auth import Authenticator
 from search.web.documents import DocumentResource, RelatedResource
+from search.web.editorial import SettingsResource
 from search.web.errors import handle_search_error, serialize_error
 from search.web.metrics import Stats
 from search.web.middleware import (
@@ -54,6 +56,7 @@ def open_engine(config: Config) -> Engine:
         SchemaMismatchError: It was built with another schema.
     """
     from search.engine import SearchEngine
+    from search.settings import SettingsFile
 
     engine: Engine = SearchEngine(
         config.index,
@@ -62,6 +65,7 @@ def open_engine(config: Config) -> Engine:
         writer_timeout=config.writer_timeout,
         refresh_interval=config.refresh_interval,
         read_only=config.read_only,
+        settings=SettingsFile(config.settings_path()),
     )
     return engine
 
@@ -120,6 +124,11 @@ def create_app(
     app.add_route("/documents/{doc_id}/related", RelatedResource(engine, config))
     app.add_route("/health", HealthResource(engine))
     app.add_route("/stats", StatsResource(engine, stats, auth))
+    if engine.settings_file is None:  # an engine made without one (tests)
+        engine.settings_file = SettingsFile(config.settings_path())
+    app.add_route(
+        "/settings", SettingsResource(engine, config, auth, engine.settings_file)
+    )
     app.add_route("/openapi.json", OpenAPIResource())
     page.add_routes(app, config)
     return app

@@ -20,6 +20,7 @@ from search.errors import (
     SearchError,
     UnknownFacetError,
 )
+from search.settings import InvalidSettingsError
 from search.store.errors import IndexLockedError
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ ERROR_TABLE: tuple[tuple[type[SearchError], str, str], ...] = (
     (QueryError, falcon.HTTP_400, "Invalid parameter"),
     (ExtractionError, falcon.HTTP_422, "Page not extractable"),
     (InvalidDocumentError, falcon.HTTP_400, "Invalid document"),
+    (InvalidSettingsError, falcon.HTTP_400, "Invalid settings"),
     (DocumentNotFoundError, falcon.HTTP_404, "Document not found"),
     (ReadOnlyIndexError, falcon.HTTP_405, "Read-only replica"),
     (IndexLockedError, falcon.HTTP_503, "Index busy"),

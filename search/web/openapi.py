@@ -242,6 +242,10 @@ def document() -> dict[str, Any]:
     """
     bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     doc_params = [DOC_ID_PARAMETER]
+    settings_body = {
+        "required": True,
+        "content": {"application/json": {"schema": ref("SettingsInput")}},
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -349,6 +353,34 @@ def document() -> dict[str, Any]:
                         **_error_responses(401, 429, 503),
                     },
                 }
+            },
+            "/settings": {
+                "get": {
+                    "summary": "The editors' settings: pinned results, hidden articles",
+                    "security": bearer,
+                    "responses": {
+                        "200": _json(ref("Settings"), "The settings in force"),
+                        **_error_responses(401, 403, 429),
+                    },
+                },
+                "put": {
+                    "summary": "Replace the settings",
+                    "security": bearer,
+                    "requestBody": settings_body,
+                    "responses": {
+                        "200": _json(ref("Settings"), "The new settings"),
+                        **_error_responses(400, 401, 403, 405, 413, 415, 429),
+                    },
+                },
+                "patch": {
+                    "summary": "Replace the settings named (null: back to none)",
+                    "security": bearer,
+                    "requestBody": settings_body,
+                    "responses": {
+                        "200": _json(ref("Settings"), "The new settings"),
+                        **_error_responses(400, 401, 403, 405, 413, 415, 429),
+                    },
+                },
             },
             "/openapi.json": {
                 "get": {

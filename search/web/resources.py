@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import falcon
 
 from search import models
+from search.settings import SettingsFile
 from search.web import openapi
 from search.web.auth import Authenticator
 from search.web.metrics import Stats
@@ -35,6 +36,8 @@ OPENAPI_MAX_AGE = 3600
 
 class Engine(Protocol):
     """What the resources need of ``search.engine.SearchEngine``."""
+
+    settings_file: SettingsFile | None
 
     def search(self, request: models.SearchRequest) -> models.SearchResult: ...
 

@@ -10,6 +10,7 @@ API_ROUTES: tuple[str, ...] = (
     "/documents/{doc_id}/related",
     "/health",
     "/stats",
+    "/settings",
     "/openapi.json",
 )
 #: Routes of the search page (``search.web.page``).

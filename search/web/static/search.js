@@ -402,6 +402,8 @@
 
     var meta = h("p", { className: "result-meta" });
     var parts = [];
+    // the editors put this hit first for this query (/settings "pinned")
+    if (hit.pinned) parts.push(h("span", { className: "result-pinned", text: "Editors' pick" }));
     if (hit.section) parts.push(h("span", { className: "result-section", text: hit.section }));
     if (hit.authors && hit.authors.length) {
       parts.push(h("span", { className: "result-authors", text: "By " + hit.authors.join(", ") }));
