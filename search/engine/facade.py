@@ -128,11 +128,7 @@ class SearchEngine:
         state = opened.generations.of(searcher)
         vocab = state.vocab(searcher.reader())
         titles = opened.generations.titles(state, searcher)
-        hidden = self.settings().hidden
-        if not hidden:
-            return suggest(prefix, limit, vocab, titles)
-        found = suggest(prefix, limit + len(hidden), vocab, titles)
-        return [s for s in found if s.id not in hidden][:limit]
+        return suggest(prefix, limit, vocab, titles, self.settings().hidden)
 
     # --- documents ------------------------------------------------------------------
     def get_document(self, doc_id: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ fast enough for every key press.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import threading
 from typing import Any
@@ -135,7 +136,11 @@ def _sortable(iso: str) -> int:
 
 
 def suggest(
-    prefix: str, limit: int, vocab: SpellVocab, titles: TitleIndex | None
+    prefix: str,
+    limit: int,
+    vocab: SpellVocab,
+    titles: TitleIndex | None,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[Suggestion]:
     """Completions of what a reader has typed so far.
 
@@ -144,6 +149,7 @@ def suggest(
         limit: Suggestions wanted.
         vocab: The generation's words.
         titles: The generation's titles (None: words only).
+        hidden: Ids whose titles are never suggested (the editors' settings).
 
     Returns:
         Up to ``limit`` suggestions: titles (newest first) then words (most
@@ -158,7 +164,12 @@ def suggest(
     *done, last = words
     out: list[Suggestion] = []
     if titles is not None:
-        for tid in titles.find(words, last_complete)[: min(MAX_TITLES, limit)]:
+        shown = (
+            tid
+            for tid in titles.find(words, last_complete)
+            if titles.titles[tid][1] not in hidden
+        )
+        for tid in itertools.islice(shown, min(MAX_TITLES, limit)):
             title, doc_id, url, _ = titles.titles[tid]
             # url "" as in search hits for a document without one
             out.append(Suggestion(title, "title", 1, doc_id or None, url))

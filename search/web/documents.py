@@ -28,6 +28,7 @@ from search.errors import (
     ExtractorUnavailableError,
     InvalidDocumentError,
     QueryError,
+    SearchError,
 )
 from search.web.apischemas import HTML_START
 from search.web.auth import Authenticator
@@ -136,6 +137,32 @@ def extract_html(command: Sequence[str], html: bytes, timeout: float) -> dict[st
     return doc
 
 
+def read_body(req: falcon.Request, limit: int) -> bytes:
+    """A request's body, refused with a 413 when it is over ``limit`` bytes."""
+    length = req.content_length
+    if length is not None and length > limit:
+        raise falcon.HTTPContentTooLarge(
+            description=f"the body is {length} bytes; at most {limit} are accepted"
+        )
+    body: bytes = req.bounded_stream.read(limit + 1)
+    if len(body) > limit:
+        raise falcon.HTTPContentTooLarge(description=f"the body is over {limit} bytes")
+    return body
+
+
+def json_object(body: bytes, error: type[SearchError]) -> dict[str, Any]:
+    """A body parsed as one JSON object; anything else raises ``error`` (a 400)."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise error(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise error("the body is not valid JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise error("the body must be a JSON object")
+    return data
+
+
 class DocumentResource:
     """``GET``, ``PUT`` and ``DELETE /documents/{doc_id}``."""
 
@@ -181,17 +208,7 @@ class DocumentResource:
                 description="send the article as text/html or a fielded document as "
                 f"application/json, not {media_type or 'no Content-Type'!r}"
             )
-        length = req.content_length
-        limit = self.config.max_body_bytes
-        if length is not None and length > limit:
-            raise falcon.HTTPContentTooLarge(
-                description=f"the body is {length} bytes; at most {limit} are accepted"
-            )
-        body = req.bounded_stream.read(limit + 1)
-        if len(body) > limit:
-            raise falcon.HTTPContentTooLarge(
-                description=f"the body is over {limit} bytes"
-            )
+        body = read_body(req, self.config.max_body_bytes)
         if not body.strip():
             raise InvalidDocumentError("the request body is empty")
         if media_type in HTML_TYPES:
@@ -204,18 +221,7 @@ class DocumentResource:
                 self.config.extract_command, body, self.config.extract_timeout
             )
         else:
-            try:
-                doc = json.loads(body)
-            except ValueError as exc:
-                raise InvalidDocumentError(
-                    f"the body is not valid JSON: {exc}"
-                ) from None
-            except RecursionError:
-                raise InvalidDocumentError(
-                    "the body is not valid JSON: nested too deeply"
-                ) from None
-            if not isinstance(doc, dict):
-                raise InvalidDocumentError("the body must be a JSON object")
+            doc = json_object(body, InvalidDocumentError)
             unknown = sorted(set(doc) - set(schema.DOCUMENT_KEYS))
             if unknown:  # a misspelt field would otherwise be dropped silently
                 raise InvalidDocumentError(

@@ -8,7 +8,6 @@ re-reads it before its next request (``search.settings.SettingsFile``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import falcon
@@ -16,6 +15,7 @@ import falcon
 from search.config import Config
 from search.settings import KEYS, InvalidSettingsError, SettingsFile, parse_settings
 from search.web.auth import Authenticator
+from search.web.documents import json_object, read_body
 from search.web.resources import Engine
 
 
@@ -65,16 +65,5 @@ class SettingsResource:
                 description="send the settings as application/json, not "
                 f"{media_type or 'no Content-Type'!r}"
             )
-        limit = self.config.max_body_bytes
-        body = req.bounded_stream.read(limit + 1)
-        if len(body) > limit:
-            raise falcon.HTTPContentTooLarge(
-                description=f"the body is over {limit} bytes"
-            )
-        try:
-            data = json.loads(body)
-        except (ValueError, RecursionError) as exc:
-            raise InvalidSettingsError(f"the body is not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise InvalidSettingsError("the body must be a JSON object")
-        return data
+        body = read_body(req, self.config.max_body_bytes)
+        return json_object(body, InvalidSettingsError)
