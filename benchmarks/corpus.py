@@ -129,9 +129,12 @@ def load_render() -> ModuleType:
 
 # --- vocabulary, tags and authors --------------------------------------------------
 def real_words(render: ModuleType) -> list[str]:
-    """Lower-case words of the example articles' bodies, most frequent first."""
+    """Lower-case words of the English example articles' bodies, most frequent
+    first (the synthetic corpus is English)."""
     counts: Counter[str] = Counter()
     for article in render.load_articles():
+        if article.get("language", "en") != "en":
+            continue
         text = article["body"] + " " + article["title"] + " " + article["summary"]
         counts.update(w.lower() for w in _WORD.findall(text))
     return [w for w, _ in sorted(counts.items(), key=lambda wc: (-wc[1], wc[0]))]

@@ -84,7 +84,10 @@ EXPECTED_KEYS = (
     "section",
     "summary",
     "body",
+    "language",
 )
+#: Templates whose pages declare their language (``<html lang>``, meta, JSON-LD).
+LANGUAGE_TEMPLATES = frozenset({"magazine", "wordpress", "newsroom"})
 SECTIONS = ("Foreign Policy", "Energy", "Trade", "Elections", "Security", "Economy")
 MONTHS = (
     "January",
@@ -159,6 +162,7 @@ def parse_content(text: str, name: str = "00-untitled.md") -> Article:
         "section": meta["section"],
         "summary": meta["summary"],
         "template": template,
+        "language": meta.get("language") or "en",
         "body": parts[2],
     }
 
@@ -297,6 +301,9 @@ def expected_document(article: Article, relpath: str | None = None) -> dict[str,
         "section": article["section"],
         "summary": body.split("\n\n", 1)[0] if bare else article["summary"],
         "body": body,
+        "language": (
+            article.get("language", "en") if template in LANGUAGE_TEMPLATES else ""
+        ),
     }
 
 
@@ -554,7 +561,7 @@ def _newsroom_jsonld(article: Article) -> str:
             },
             "keywords": ", ".join(article["tags"]),
             "articleSection": article["section"],
-            "inLanguage": "en",
+            "inLanguage": article.get("language", "en"),
             "isAccessibleForFree": True,
         }
     )
@@ -900,6 +907,9 @@ def render_article(
     """
     name = template or article["template"]
     context = TEMPLATES[name](article, list(related), list(recent or related))
+    language = article.get("language", "en")
+    # the WordPress site says en-GB, as English WordPress installs often do
+    context["lang"] = "en-GB" if name == "wordpress" and language == "en" else language
     return page_template(name).substitute(context)
 
 

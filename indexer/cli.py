@@ -8,6 +8,7 @@ usage error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from indexer.commits import DEFAULT_POLICY, CommitPolicy
 from indexer.errors import IndexerError, ParseError, UsageError
 from indexer.pool import DEFAULT_BUDGET, Budget, limit_memory
-from indexer.siteconfig import EMPTY, SiteConfig, load_site_config
+from indexer.siteconfig import EMPTY, SiteConfig, check_language, load_site_config
 from indexer.sources import MAX_PAGE_BYTES
 from search import schema
 from search.errors import SearchError
@@ -224,6 +225,11 @@ def _page_options(p: argparse.ArgumentParser, *, memory: bool) -> None:
     p.add_argument(
         "--site-config", type=Path, metavar="FILE", help="CSS selector overrides"
     )
+    p.add_argument(
+        "--language",
+        metavar="CODE",
+        help="language of pages that name none (default: the site config's, else en)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log tracebacks")
     p.add_argument("-h", "--help", action=_HelpAction)
 
@@ -296,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _crawl(opts)
         opts = _parser(command).parse_args(rest)
         _setup_logging(opts.verbose)
-        site = load_site_config(opts.site_config) if opts.site_config else EMPTY
+        site = _site(opts)
         budget = Budget(seconds=opts.page_timeout, memory_mb=opts.page_memory)
         if command == "extract":
             return extract(
@@ -452,7 +458,7 @@ def _crawl(opts: argparse.Namespace) -> int:
     for url in opts.urls:
         if not url.startswith(("http://", "https://")):
             raise UsageError(f"analysis-search crawl: not an http(s) URL: {url!r}")
-    site = load_site_config(opts.site_config) if opts.site_config else EMPTY
+    site = _site(opts)
     options = crawl.CrawlOptions(
         index_dir=Path(opts.index),
         starts=tuple(opts.urls),
@@ -487,6 +493,20 @@ def _print_report(opts: argparse.Namespace, report: Any) -> None:
         _utf8_stdout().write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     if not opts.quiet:
         sys.stderr.write(f"{opts.index}: {report.summary()}\n")
+
+
+def _site(opts: argparse.Namespace) -> SiteConfig:
+    """The site config of ``--site-config``, with the default language of
+    ``--language``.
+
+    Raises:
+        SiteConfigError: The file or the language is invalid.
+    """
+    site = load_site_config(opts.site_config) if opts.site_config else EMPTY
+    if opts.language is not None:
+        language = check_language(opts.language, "--language")
+        site = dataclasses.replace(site, language=language)
+    return site
 
 
 def _index(opts: argparse.Namespace, site: SiteConfig) -> int:

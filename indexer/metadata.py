@@ -483,7 +483,7 @@ def extract_metadata(
         tags=extract_tags(ctx),
         section=extract_section(ctx),
         description=extract_description(ctx),
-        language=extract_language(ctx),
+        language=extract_language(ctx) or site.language or None,
         canonical_url=extract_canonical_url(ctx),
         site_name=extract_site_name(ctx),
     )

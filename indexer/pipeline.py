@@ -338,6 +338,8 @@ def _run_jsonl(options: IndexOptions, rep: Reporter) -> IndexReport:
                 continue
             assert isinstance(item, jsonl.GoodLine)
             doc = item.doc
+            if not doc[schema.LANGUAGE] and options.site.language:
+                doc = {**doc, schema.LANGUAGE: options.site.language}
             doc_id = doc[schema.ID_FIELD]
             first_line[doc_id] = item.lineno
             stored = existing.get(doc_id)

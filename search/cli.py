@@ -143,6 +143,9 @@ def _query_parser() -> _Parser:
     p.add_argument("--author", action="append", default=[], help="filter (repeatable)")
     p.add_argument("--section", action="append", default=[], help="filter (repeatable)")
     p.add_argument("--year", action="append", default=[], help="filter (repeatable)")
+    p.add_argument(
+        "--language", action="append", default=[], help="filter (repeatable)"
+    )
     p.add_argument("--from", dest="date_from", type=_date, help="published on/after")
     p.add_argument("--to", dest="date_to", type=_date, help="published on/before")
     p.add_argument("--sort", choices=models.SORTS, default="relevance")
@@ -346,6 +349,7 @@ def query(args: argparse.Namespace, out: TextIO) -> int:
         authors=tuple(args.author),
         sections=tuple(args.section),
         years=tuple(args.year),
+        languages=tuple(args.language),
         date_from=args.date_from,
         date_to=args.date_to,
         sort=args.sort,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from search import schema
+from search import languages, schema
 from search.errors import QueryError, UnknownFacetError
 
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
@@ -59,6 +59,7 @@ class SearchRequest:
     authors: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "relevance"
@@ -143,6 +144,9 @@ class SearchRequest:
             schema.FACET_AUTHORS: self.authors,
             schema.FACET_SECTION: self.sections,
             schema.FACET_YEAR: self.years,
+            schema.FACET_LANGUAGE: tuple(
+                languages.language_code(v) or v for v in self.languages
+            ),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,6 +158,7 @@ class SearchRequest:
             "authors": list(self.authors),
             "sections": list(self.sections),
             "years": list(self.years),
+            "languages": list(self.languages),
             "from": self.date_from.isoformat() if self.date_from else None,
             "to": self.date_to.isoformat() if self.date_to else None,
             "sort": self.sort,
@@ -186,6 +191,8 @@ class Hit:
     snippets: list[str] = field(default_factory=list)
     #: Shown first because the editors pinned it for this query.
     pinned: bool = False
+    #: The language the article is written in (and analysed as).
+    language: str = languages.DEFAULT_LANGUAGE
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of the hit."""
@@ -202,6 +209,7 @@ class Hit:
             "score": round(self.score, 4),
             "snippets": list(self.snippets),
             "pinned": self.pinned,
+            "language": self.language,
         }
 
 
@@ -247,6 +255,8 @@ class SearchResult:
     parsed_query: str = ""
     dropped_terms: list[str] = field(default_factory=list)
     did_you_mean: str | None = None
+    #: Synonyms added to the query: the words as typed -> the words added.
+    expanded: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -261,6 +271,7 @@ class SearchResult:
                 **self.request.to_dict(),
                 "parsed": self.parsed_query,
                 "dropped_terms": list(self.dropped_terms),
+                "expanded": {k: list(v) for k, v in self.expanded.items()},
             },
             "total": self.total,
             "page": self.request.page,

@@ -6,7 +6,8 @@ here. ``to_index_fields`` turns a fielded document (the JSON shape the indexer's
 ``IndexWriter.update_document``; it is used by the indexer and by the service's
 ``PUT /documents/{id}``, so both write the very same thing.
 
-This module imports only whoosh and the standard library.
+This module imports only whoosh, the standard library and ``search.languages`` (the
+analysers, whose names it hands on).
 """
 
 from __future__ import annotations
@@ -17,19 +18,16 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, SchemaClass
-from whoosh.support.charset import accent_map
+
+from search.languages import TOKEN_PATTERN as TOKEN_PATTERN
+from search.languages import document_language, with_language
+from search.languages import spell_analyzer as spell_analyzer
+from search.languages import text_analyzer as text_analyzer
 
 #: Bumped whenever fields or analysers change; checked when an index is opened
 #: (``search.store.index.check_schema``).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: File written next to the Whoosh segments holding ``{"schema_version": N}``.
 VERSION_FILE = "analysis-search.json"
 
@@ -43,6 +41,9 @@ TAGS = "tags"
 SECTION = "section"
 SUMMARY = "summary"
 LANGUAGE = "language"
+#: The document's language code as analysed and faceted (``de``; ``en`` when the
+#: document names none).
+LANG_KEY = "lang"
 PUBLISHED = "published"
 #: Stored ISO 8601 text of ``published`` (the DATETIME field itself is not stored).
 PUBLISHED_ISO = "published_iso"
@@ -66,6 +67,7 @@ FACET_AUTHORS = "authors"
 FACET_SECTION = "section"
 FACET_YEAR = "year"
 FACET_MONTH = "month"
+FACET_LANGUAGE = "language"
 #: Facet name -> index field holding its exact values.
 FACET_FIELDS: dict[str, str] = {
     FACET_TAGS: TAG,
@@ -73,6 +75,7 @@ FACET_FIELDS: dict[str, str] = {
     FACET_SECTION: SECTION_KEY,
     FACET_YEAR: YEAR,
     FACET_MONTH: MONTH,
+    FACET_LANGUAGE: LANG_KEY,
 }
 #: Facets listed in date order rather than by count.
 CHRONOLOGICAL_FACETS = frozenset({FACET_YEAR, FACET_MONTH})
@@ -83,6 +86,7 @@ FILTER_PARAMS: dict[str, str] = {
     "author": FACET_AUTHORS,
     "section": FACET_SECTION,
     "year": FACET_YEAR,
+    "language": FACET_LANGUAGE,
 }
 #: Stored fields, in the order a document is shown.
 STORED_FIELDS: tuple[str, ...] = (
@@ -103,26 +107,6 @@ STORED_FIELDS: tuple[str, ...] = (
 )
 
 # --- analysers ---------------------------------------------------------------------
-#: Words: Unicode \w runs, keeping inner apostrophes ("don't", "O'Neill") but not a
-#: possessive "'s", so "Erdoğan's" indexes as "erdogan" and a search for it matches.
-TOKEN_PATTERN = r"\w+(?:['’](?![sS]\b)\w+)*"
-
-
-def text_analyzer() -> Any:
-    """Analyser of the ranked fields: lowercase, accent folding, stop words, stems.
-
-    Returns:
-        A Whoosh analyser (the same chain at index and query time).
-    """
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter()
-        | StemFilter()
-    )
-
-
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 
 
@@ -139,15 +123,6 @@ def distinct_words(*texts: str) -> str:
     return " ".join(seen)
 
 
-def spell_analyzer() -> Any:
-    """Analyser of the unstemmed ``spell`` field (suggestions, did-you-mean, typos).
-
-    Returns:
-        A Whoosh analyser: lowercase and accent folding, no stop words, no stemming.
-    """
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
-
-
 class ArticleSchema(SchemaClass):  # type: ignore[misc]
     """The Whoosh schema of an article index."""
 
@@ -160,6 +135,7 @@ class ArticleSchema(SchemaClass):  # type: ignore[misc]
     section = STORED()
     summary = STORED()
     language = ID(stored=True)
+    lang = ID()
     published = DATETIME(stored=False, sortable=True)
     published_iso = STORED()
     updated = STORED()
@@ -384,18 +360,22 @@ def to_index_fields(doc: Mapping[str, Any]) -> dict[str, Any]:
     """
     d = normalize_document(doc)
     published = parse_datetime(d[PUBLISHED])
+    lang = document_language(d[LANGUAGE])
     fields: dict[str, Any] = {
         ID_FIELD: d[ID_FIELD],
         URL: d[URL],
-        TITLE: d[TITLE],
-        AUTHORS: "; ".join(d[AUTHORS]),
+        TITLE: with_language(d[TITLE], lang),
+        f"_stored_{TITLE}": d[TITLE],
+        AUTHORS: with_language("; ".join(d[AUTHORS]), lang),
         f"_stored_{AUTHORS}": d[AUTHORS],
-        BODY: d[BODY],
-        TAGS: "; ".join(d[TAGS]),
+        BODY: with_language(d[BODY], lang),
+        f"_stored_{BODY}": d[BODY],
+        TAGS: with_language("; ".join(d[TAGS]), lang),
         f"_stored_{TAGS}": d[TAGS],
         SECTION: d[SECTION],
         SUMMARY: d[SUMMARY],
         LANGUAGE: d[LANGUAGE],
+        LANG_KEY: lang,
         UPDATED: d[UPDATED],
         WORD_COUNT: d[WORD_COUNT],
         CONTENT_HASH: d[CONTENT_HASH],

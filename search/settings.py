@@ -1,10 +1,16 @@
-"""Editors' relevance settings: pinned results and hidden articles, in one JSON file.
+"""Editors' relevance settings: synonyms, pinned results and hidden articles, in one
+JSON file.
 
 The file (``settings.json`` in the index folder by default, so it travels with
 snapshots) looks like::
 
-    {"pinned": {"ukraine war": ["<id>", "<id>"]}, "hidden": ["<id>"]}
+    {"synonyms": {"eu": ["european union"], "european union": ["eu"]},
+     "pinned": {"ukraine war": ["<id>", "<id>"]}, "hidden": ["<id>"]}
 
+* ``synonyms`` (as in Meilisearch): words a reader may type -> words also searched
+  for them; a two-way group lists both directions. Either side may have several
+  words; words are compared as the ``spell`` field holds them (case and accents
+  folded), and the added words are analysed like the reader's own.
 * ``pinned``: a query -> the ids shown first for it, in order (when they pass the
   request's filters). Queries are compared normalised: case and accents folded,
   punctuation dropped, word order ignored ("War, Ukraine" is "ukraine war").
@@ -37,12 +43,16 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.json"
 #: Keys of the settings object.
-KEYS = ("pinned", "hidden")
+KEYS = ("synonyms", "pinned", "hidden")
 #: Limits: pinned queries, ids per pinned query, hidden ids, a query's length.
 MAX_PINNED_QUERIES = 10_000
 MAX_PINNED_IDS = 100
 MAX_HIDDEN = 100_000
 MAX_QUERY_CHARS = 512
+#: Limits of synonyms: keys, and synonyms of one key (each side is text of 1 to
+#: ``MAX_QUERY_CHARS`` characters).
+MAX_SYNONYM_KEYS = 10_000
+MAX_SYNONYMS = 50
 #: Seconds between two looks at the file's modification time.
 CHECK_INTERVAL = 1.0
 
@@ -66,6 +76,12 @@ class InvalidSettingsError(SearchError):
 class Settings:
     """Validated settings."""
 
+    #: Words as written -> synonyms as written.
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Folded words -> the folded word sequences added (built from ``synonyms``).
+    synonym_words: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(
+        default_factory=dict
+    )
     #: Query as written -> ids, in order.
     pinned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     hidden: frozenset[str] = frozenset()
@@ -77,6 +93,7 @@ class Settings:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape (as ``GET /settings`` answers and the file holds)."""
         return {
+            "synonyms": {w: list(syn) for w, syn in self.synonyms.items()},
             "pinned": {q: list(ids) for q, ids in self.pinned.items()},
             "hidden": sorted(self.hidden),
         }
@@ -140,7 +157,62 @@ def parse_settings(data: object, where: str = "settings") -> Settings:
     hidden: frozenset[str] = frozenset()
     if hidden_raw is not None:
         hidden = frozenset(_ids(hidden_raw, f"{where}: hidden", MAX_HIDDEN, "hidden"))
-    return Settings(pinned, hidden, by_key)
+    synonyms, synonym_words = _synonyms(data.get("synonyms"), where)
+    return Settings(
+        synonyms=synonyms,
+        synonym_words=synonym_words,
+        pinned=pinned,
+        hidden=hidden,
+        pinned_by_key=by_key,
+    )
+
+
+def _words(text: object, label: str, near: str) -> tuple[str, ...]:
+    """The folded words of one side of a synonym."""
+    if not isinstance(text, str):
+        raise InvalidSettingsError(f"{label}: must be a string", near)
+    if not 1 <= len(text) <= MAX_QUERY_CHARS:
+        raise InvalidSettingsError(
+            f"{label}: words have 1 to {MAX_QUERY_CHARS} characters", near
+        )
+    return tuple(t.text for t in _SPELL(text))
+
+
+def _synonyms(
+    raw: object, where: str
+) -> tuple[
+    dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
+]:
+    """Validate ``synonyms``: (as written, folded). Keys that fold alike have
+    their synonyms combined; a synonym equal to its key, and a side of no words
+    (punctuation), are kept as written but change nothing."""
+    if raw is None:
+        return {}, {}
+    if not isinstance(raw, dict):
+        raise InvalidSettingsError(f"{where}: synonyms must be an object", "synonyms")
+    if len(raw) > MAX_SYNONYM_KEYS:
+        raise InvalidSettingsError(
+            f"{where}: synonyms holds more than {MAX_SYNONYM_KEYS} entries",
+            "synonyms",
+        )
+    written: dict[str, tuple[str, ...]] = {}
+    folded: dict[tuple[str, ...], dict[tuple[str, ...], None]] = {}
+    for key, values in raw.items():
+        label = f"{where}: synonyms[{key!r}]"
+        words = _words(key, label, key)
+        if not isinstance(values, list):
+            raise InvalidSettingsError(f"{label}: must be a list of strings", key)
+        if len(values) > MAX_SYNONYMS:
+            raise InvalidSettingsError(
+                f"{label}: more than {MAX_SYNONYMS} synonyms", key
+            )
+        added = folded.setdefault(words, {})
+        for i, value in enumerate(values):
+            other = _words(value, f"{label}[{i}]", key)
+            if other and other != words:
+                added[other] = None
+        written[key] = tuple(values)
+    return written, {w: tuple(a) for w, a in folded.items() if w and a}
 
 
 def _ids(value: object, label: str, limit: int, near: str) -> list[str]:

@@ -51,6 +51,7 @@ print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'search')))
 #: modules of its own subpackage). ``scoring`` and ``query`` are siblings.
 LAYERS: dict[str, int] = {
     "schema": 0,
+    "languages": 0,
     "errors": 0,
     "models": 0,
     "config": 0,
@@ -66,12 +67,13 @@ LAYERS: dict[str, int] = {
     "supervisor": 4,
     "__main__": 6,
 }
-#: What each root leaf may import of ``search`` (schema: nothing but whoosh).
+#: What each root leaf may import of ``search`` (schema: its analysers only).
 LEAF_IMPORTS: dict[str, frozenset[str]] = {
-    "schema": frozenset(),
+    "schema": frozenset({"languages"}),
+    "languages": frozenset(),
     "errors": frozenset(),
     "cache": frozenset(),
-    "models": frozenset({"schema", "errors"}),
+    "models": frozenset({"schema", "languages", "errors"}),
     "config": frozenset({"errors"}),
     "settings": frozenset({"schema", "errors"}),
 }
@@ -82,6 +84,7 @@ INDEXER_MAY_LOAD = frozenset(
     {
         "search",
         "search.schema",
+        "search.languages",
         "search.errors",
         "search.store",
         "search.store.arrays",

@@ -340,6 +340,7 @@ def test_hit_fields(engine: SearchEngine) -> None:
         "score",
         "snippets",
         "pinned",
+        "language",
     }
     assert data["authors"] == ["Lee Chan"]
     assert data["published"] == "2022-08-08T09:00:00Z"

@@ -135,13 +135,14 @@ def test_short_query_keeps_question_words() -> None:
 
 def test_field_unit_searches_only_that_field() -> None:
     built = build_plain(parse_plain("title:energy"), None)
-    ((_, [(word,)]),) = built.specs
+    ((_, [((word,), factor)]),) = built.specs
+    assert factor == 1.0
     assert {f for f, _ in word.fields} == {"title"}
 
 
 def test_phrase_becomes_phrase_spec() -> None:
     built = build_plain(parse_plain('"energy policy"'), None)
-    ((_, [(phrase,)]),) = built.specs
+    ((_, [((phrase,), _)]),) = built.specs
     assert isinstance(phrase, PhraseSpec)
     assert phrase.stems == ("energi", "polici")
 

@@ -1,5 +1,5 @@
-"""The editors' settings: pinned results and hidden articles, from the settings file
-and ``/settings``, on a small real index."""
+"""The editors' settings: synonyms, pinned results and hidden articles, from the
+settings file and ``/settings``, on a small real index."""
 
 from __future__ import annotations
 
@@ -124,13 +124,17 @@ def test_settings_are_validated_with_file_and_line(tmp_path: Path) -> None:
     bad.write_text('{\n  "pinned": {},\n  "hidden": ["ok", "bad\\u0000id"]\n}\n')
     with pytest.raises(InvalidSettingsError, match=r"settings.json:3: hidden\[1\]"):
         read_settings_file(bad)
-    bad.write_text('{\n  "synonyms": {}\n}')
-    with pytest.raises(InvalidSettingsError, match=r":2: unknown setting 'synonyms'"):
+    bad.write_text('{\n  "stop_words": {}\n}')
+    with pytest.raises(InvalidSettingsError, match=r":2: unknown setting 'stop_words'"):
+        read_settings_file(bad)
+    bad.write_text('{\n  "pinned": {},\n  "synonyms": {"eu": ["european union", 3]}\n}')
+    with pytest.raises(InvalidSettingsError, match=r":3: synonyms\['eu'\]\[1\]"):
         read_settings_file(bad)
     bad.write_text('{"hidden": [}')
     with pytest.raises(InvalidSettingsError, match=r":1: not JSON"):
         read_settings_file(bad)
     assert read_settings_file(tmp_path / "absent.json").to_dict() == {
+        "synonyms": {},
         "pinned": {},
         "hidden": [],
     }
@@ -165,7 +169,8 @@ def test_settings_endpoint(index_dir: Path) -> None:
     client = falcon.testing.TestClient(create_app(Config(index=index_dir, api_key=KEY)))
     assert client.simulate_get("/settings").status_code == 401
     got = client.simulate_get("/settings", headers=AUTH)
-    assert got.status_code == 200 and got.json == {"pinned": {}, "hidden": []}
+    assert got.status_code == 200
+    assert got.json == {"synonyms": {}, "pinned": {}, "hidden": []}
     put = client.simulate_put(
         "/settings",
         headers=AUTH,
@@ -180,7 +185,11 @@ def test_settings_endpoint(index_dir: Path) -> None:
     assert "retracted" not in [h["id"] for h in hits]
     # PATCH: only the keys given; null empties one
     patched = client.simulate_patch("/settings", headers=AUTH, json={"hidden": None})
-    assert patched.json == {"pinned": {"ukraine war": ["war-explainer"]}, "hidden": []}
+    assert patched.json == {
+        "synonyms": {},
+        "pinned": {"ukraine war": ["war-explainer"]},
+        "hidden": [],
+    }
     # errors: a bad body names the key, a wrong type is a 415
     bad = client.simulate_patch("/settings", headers=AUTH, json={"hidden": [1]})
     assert bad.status_code == 400 and "hidden[0]" in bad.json["description"]
@@ -193,3 +202,84 @@ def test_settings_endpoint(index_dir: Path) -> None:
     )
     assert replica.simulate_put("/settings", headers=AUTH, json={}).status_code == 405
     assert replica.simulate_get("/settings", headers=AUTH).json["pinned"]
+
+
+SYNONYM_DOCS = [
+    make_doc("eu-budget", "The EU budget fight", "The EU budget talks stalled."),
+    make_doc(
+        "union-budget",
+        "A budget for the union",
+        "The European Union budget talks stalled again.",
+    ),
+    make_doc("kremlin", "Inside the Kremlin", "The Kremlin decided on gas."),
+    make_doc("moscow", "Russia and gas", "Russia decided to cut gas exports."),
+    make_doc("unrelated", "Union wages", "The union of European bakers met."),
+]
+
+
+@pytest.fixture()
+def synonym_index(tmp_path: Path) -> Path:
+    return build_index(tmp_path / "syn", SYNONYM_DOCS)
+
+
+def test_synonyms_find_more_and_exact_matches_rank_first(synonym_index: Path) -> None:
+    engine = engine_with(
+        synonym_index,
+        {
+            "synonyms": {
+                "EU": ["European Union"],
+                "european union": ["eu"],
+                "kremlin": ["Russia"],
+            }
+        },
+    )
+    try:
+        # one word -> a phrase: the phrase is searched exactly ("union" and
+        # "european" apart, in "unrelated", do not count)
+        found = engine.search(SearchRequest(q="eu budget"))
+        assert ids(found) == ["eu-budget", "union-budget"]
+        assert found.expanded == {"eu": ["european union"]}
+        assert found.to_dict()["query"]["expanded"] == {"eu": ["european union"]}
+        # the synonym's words are highlighted too
+        assert "<mark>European</mark> <mark>Union</mark>" in found.hits[1].snippets[0]
+        # a phrase -> one word, in the other direction
+        back = engine.search(SearchRequest(q="European Union budget"))
+        assert ids(back) == ["union-budget", "eu-budget"]
+        # one-way: Kremlin finds Russia, Russia does not find the Kremlin
+        assert ids(engine.search(SearchRequest(q="kremlin gas"))) == [
+            "kremlin",
+            "moscow",
+        ]
+        assert ids(engine.search(SearchRequest(q="russia gas"))) == ["moscow"]
+        # a quoted phrase is meant exactly: no synonyms
+        quoted = engine.search(SearchRequest(q='"kremlin"'))
+        assert ids(quoted) == ["kremlin"] and quoted.expanded == {}
+    finally:
+        engine.close()
+    engine = SearchEngine(synonym_index)  # without settings: exact words only
+    try:
+        assert ids(engine.search(SearchRequest(q="eu budget"))) == ["eu-budget"]
+    finally:
+        engine.close()
+
+
+def test_synonyms_are_validated_and_folded() -> None:
+    settings = parse_settings(
+        {
+            "synonyms": {
+                "Türkiye": ["Turkey"],
+                "TURKIYE": ["Anatolia"],
+                "x": ["X"],
+                "--": ["a"],
+                "b": ["?"],
+            }
+        }
+    )
+    # keys that fold alike are one; a synonym of itself or of no words is inert
+    assert settings.synonym_words == {("turkiye",): (("turkey",), ("anatolia",))}
+    assert settings.to_dict()["synonyms"]["Türkiye"] == ["Turkey"]
+    assert settings.to_dict()["synonyms"]["--"] == ["a"]
+    with pytest.raises(InvalidSettingsError, match="list of strings"):
+        parse_settings({"synonyms": {"eu": "european union"}})
+    with pytest.raises(InvalidSettingsError, match="1 to 512 characters"):
+        parse_settings({"synonyms": {"eu": [""]}})

@@ -33,6 +33,7 @@ HIT_KEYS = {
     "score",
     "snippets",
     "pinned",
+    "language",
 }
 TURKIYE = "https://meridian-review.example/energy/turkiye-black-sea-gas-pricing"
 
@@ -132,7 +133,14 @@ def test_a_search_cut_by_the_time_limit_is_partial_and_not_cached(tmp_path):
 def test_empty_query_lists_everything_with_facets(client, docs_by_id):
     body = search(client, q="", per_page=100)
     assert body["total"] == len(docs_by_id)
-    assert set(body["facets"]) == {"tags", "authors", "section", "year", "month"}
+    assert set(body["facets"]) == {
+        "tags",
+        "authors",
+        "section",
+        "year",
+        "month",
+        "language",
+    }
     energy = sum("Energy" in d["tags"] for d in docs_by_id.values())
     counts = {v["value"]: v["count"] for v in body["facets"]["tags"]["values"]}
     assert counts["Energy"] == energy

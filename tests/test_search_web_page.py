@@ -748,6 +748,38 @@ def test_a_pinned_article_is_shown_as_the_editors_pick(
 
 @pytest.mark.e2e
 @pytest.mark.browser
+def test_the_language_filter_and_each_results_lang(session, api):
+    page = session.page
+    session.open()
+    # the examples hold four languages: the filter is there, named for readers
+    counts = _facet_counts(page, "language")
+    everything = api.search(q="", facets="language")
+    assert counts == _api_counts(everything, "language", set(counts))
+    assert set(counts) == {"en", "de", "fr", "es"}
+    legend = page.locator("fieldset.facet legend", has_text="Language")
+    labels = legend.locator("xpath=..").locator(".facet-label").all_text_contents()
+    assert "German" in labels and "de" not in labels
+    # every result says its language
+    langs = page.eval_on_selector_all(".result article", "els => els.map(e => e.lang)")
+    assert langs == [h["language"] for h in everything["hits"]]
+    _checkbox(page, "German").check()
+    page.wait_for_function(
+        "() => new URL(location.href).searchParams.get('language') === 'de'"
+    )
+    session.wait_idle()
+    german = api.search(q="", language=["de"], facets="language")
+    assert session.result_ids() == _expected_ids(german)
+    assert page.locator(".result article").first.get_attribute("lang") == "de"
+    chip = page.locator("#chip-list .chip").first
+    assert "German" in (chip.text_content() or "")
+    # a query in one language: the filter is not offered for a single language
+    session.open("q=Stadtwerk")
+    assert page.locator(".result article").first.get_attribute("lang") == "de"
+    assert _facet_counts(page, "language") == {}
+
+
+@pytest.mark.e2e
+@pytest.mark.browser
 def test_related_posts_open_under_a_result(session, api, query_word):
     page = session.page
     session.open(urllib.parse.urlencode({"q": query_word}))

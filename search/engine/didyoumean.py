@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from search import languages
 from search.engine.matching import Evaluator
 from search.query.analysis import max_typos
 from search.query.build import FUZZY_MAX_WORDS, build_plain
@@ -35,11 +36,13 @@ class DidYouMean:
         evaluator: Callable[[], Evaluator],
         doc_count: int,
         deadline: float,
+        langs: tuple[str, ...] = (languages.DEFAULT_LANGUAGE,),
     ) -> None:
         """Bind to the vocabulary, a maker of the evaluator for the corrected query
         (called only when there is one to match), the number of documents and the
-        request's deadline."""
+        request's deadline; ``langs`` are the languages searched."""
         self.vocab = vocab
+        self.langs = langs
         self.evaluator = evaluator
         self.doc_count = doc_count
         self.deadline = deadline
@@ -81,6 +84,6 @@ class DidYouMean:
         text = corrected.show()
         if not changed or text.strip() == typed.strip():
             return None
-        matched = self.evaluator().match(build_plain(corrected, None))
+        matched = self.evaluator().match(build_plain(corrected, None, langs=self.langs))
         found = (matched.found.bits & allowed & ~matched.excluded).bit_count()
         return text if found > total else None

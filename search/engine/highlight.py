@@ -17,6 +17,7 @@ from html import escape
 
 from whoosh.support.charset import accent_map
 
+from search import languages
 from search.query.analysis import stem_of
 
 #: Words in a snippet, about.
@@ -66,8 +67,12 @@ def _fold_match(m: re.Match[str]) -> str:
 class Highlighter:
     """Finds and marks the words of a text that match some of the query's terms."""
 
-    def __init__(self, stems: Iterable[str]) -> None:
-        """Prepare for the given index terms (stems of the ranked fields)."""
+    def __init__(
+        self, stems: Iterable[str], lang: str = languages.DEFAULT_LANGUAGE
+    ) -> None:
+        """Prepare for the given index terms (stems of the ranked fields) in texts
+        of the language ``lang``."""
+        self.lang = lang
         self.stems = frozenset(s for s in stems if s)
         prefixes = set()
         for stem in self.stems:
@@ -107,11 +112,13 @@ class Highlighter:
         out = []
         stems = self.stems
         known = self._known
+        lang = self.lang
         for m in self._matches(folded):
-            word = m.group(0)
+            # the word as written: a stemmer may need its accents (German, French)
+            word = text[m.start() : m.end()]
             stem = known.get(word)
             if stem is None:
-                stem = known[word] = stem_of(word) if len(known) < 4096 else ""
+                stem = known[word] = stem_of(word, lang) if len(known) < 4096 else ""
             if stem in stems:
                 out.append((m.start(), m.end(), stem))
                 if len(out) == max_spans:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from search import schema
+from search import languages, schema
 from search.engine.highlight import Highlighter
 from search.models import Hit
 
@@ -25,4 +25,5 @@ def make_hit(stored: Any, score: float, hl: Highlighter, n: int) -> Hit:
         summary=doc.get(schema.SUMMARY) or "",
         score=score,
         snippets=hl.snippets(stored.get(schema.BODY) or "", n),
+        language=languages.document_language(doc.get(schema.LANGUAGE)),
     )

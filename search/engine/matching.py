@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from search.query.build import BuiltQuery, PhraseSpec, UnitSpec, WordSpec
+from search.query.build import BuiltQuery, PhraseSpec, UnitSpec, Weighted, WordSpec
 from search.scoring.bitsets import bitset
 from search.scoring.postings import (
     EMPTY,
@@ -115,9 +115,9 @@ class Evaluator:
         ]
         return intersection(parts)
 
-    def clause(self, units: list[UnitSpec]) -> Scored:
-        """Documents of any unit of the clause."""
-        return union([(self.unit(u), 1.0) for u in units])
+    def clause(self, units: list[Weighted]) -> Scored:
+        """Documents of any unit of the clause (each score times its factor)."""
+        return union([(self.unit(u), factor) for u, factor in units])
 
     def clauses(self, built: BuiltQuery) -> list[Scored]:
         """Each required clause evaluated; the clauses left when the deadline

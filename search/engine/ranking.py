@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from search import schema
+from search import languages, schema
 from search.engine.generation import Generation
 from search.engine.highlight import Highlighter
 from search.engine.hits import make_hit
@@ -84,8 +84,15 @@ class PageRanker:
         wanted = req.page * req.per_page - len(first)
         ranked = self._ranked(found, allowed, wanted, unranked) if total else []
         page = (first + ranked)[start : req.page * req.per_page]
-        hl = Highlighter(self.highlight)
-        hits = [make_hit(self.stored(d), s, hl, SNIPPETS_PER_HIT) for s, d in page]
+        highlighters: dict[str, Highlighter] = {}
+        hits = []
+        for s, d in page:
+            stored = self.stored(d)
+            lang = languages.document_language(stored.get(schema.LANGUAGE))
+            hl = highlighters.get(lang)
+            if hl is None:
+                hl = highlighters[lang] = Highlighter(self.highlight, lang)
+            hits.append(make_hit(stored, s, hl, SNIPPETS_PER_HIT))
         if pinned:
             for hit, (_, d) in zip(hits, page, strict=True):
                 hit.pinned = d in pinned
@@ -181,13 +188,23 @@ class PageRanker:
 
     def proximity(self, ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
         """Boost candidates where neighbouring query words stand together."""
-        if self.built is None or len(self.built.word_stems) < 2 or len(ranked) < 2:
+        if self.built is None or len(ranked) < 2:
             return ranked
-        stems = self.built.word_stems
-        hl = Highlighter(stems)
+        by_lang = self.built.word_stems
+        if all(len(stems) < 2 for stems in by_lang.values()):
+            return ranked
+        highlighters: dict[str, Highlighter] = {}
         boosted = []
         for s, d in ranked[:PROXIMITY_CANDIDATES]:
             stored = self.stored(d)
+            lang = languages.document_language(stored.get(schema.LANGUAGE))
+            stems = by_lang.get(lang) or []
+            if len(stems) < 2:
+                boosted.append((s, d))
+                continue
+            hl = highlighters.get(lang)
+            if hl is None:
+                hl = highlighters[lang] = Highlighter(stems, lang)
             body = hl.spans(stored.get(schema.BODY) or "", max_chars=PROXIMITY_CHARS)
             title = hl.spans(stored.get(schema.TITLE) or "")
             close = 0.6 * span_proximity(

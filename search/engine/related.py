@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from search import schema
+from search import languages, schema
 from search.engine.facets import FacetIndex
 from search.engine.highlight import Highlighter
 from search.engine.hits import make_hit
@@ -47,8 +47,9 @@ def key_terms(
         Up to ``KEY_TERMS`` (term, weight) pairs, best first, weights in 0..1.
     """
     body = " ".join((stored.get(schema.BODY) or "").split()[:MAX_WORDS])
-    counts: Counter[str] = Counter(analyze(body))
-    for term in analyze(stored.get(schema.TITLE) or ""):
+    lang = languages.document_language(stored.get(schema.LANGUAGE))
+    counts: Counter[str] = Counter(analyze(body, lang))
+    for term in analyze(stored.get(schema.TITLE) or "", lang):
         counts[term] += 3
     n_docs = max(1, reader.doc_count())
     doc_frequency = terms.doc_frequencies(reader, schema.BODY)

@@ -23,7 +23,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from search import schema
+from search import languages, schema
 from search.engine.didyoumean import DidYouMean
 from search.engine.generation import Generation
 from search.engine.matching import Evaluator, Matched
@@ -153,6 +153,7 @@ class RequestRun:
                 lambda: self.evaluator(fresh=True),
                 self.facets.doc_count,
                 self.deadline,
+                plan.built.langs if plan.built is not None else (),
             )
             if speller.wanted(plan.parsed, total, bool(dropped)):
                 did_you_mean = speller.suggest(
@@ -171,6 +172,7 @@ class RequestRun:
             parsed_query=plan.shown,
             dropped_terms=dropped,
             did_you_mean=did_you_mean,
+            expanded=plan.built.expanded if plan.built is not None else {},
         )
 
     def pinned(self, allowed: int) -> list[int]:
@@ -186,6 +188,15 @@ class RequestRun:
         return found
 
     # the query ---------------------------------------------------------------------
+    def languages(self) -> tuple[str, ...]:
+        """The languages whose analyses of the query are searched: those of the
+        ``language`` filter, else every language the index holds."""
+        wanted = self.req.filter_values()[schema.FACET_LANGUAGE]
+        if wanted:
+            return tuple(dict.fromkeys(wanted))
+        held = self.facets.tables[schema.FACET_LANGUAGE].values
+        return tuple(held) or (languages.DEFAULT_LANGUAGE,)
+
     def vocab(self) -> SpellVocab:
         """The generation's words (frequencies, completions, typo fixes)."""
         return self.state.vocab(self.searcher.reader())
@@ -211,7 +222,13 @@ class RequestRun:
                 return QueryPlan(raw=wq.NullQuery)
             return QueryPlan(raw=q, raw_terms=query_terms(q), shown=str(q))
         parsed = parse_plain(text)
-        built = build_plain(parsed, self.vocab(), self.deadline)
+        built = build_plain(
+            parsed,
+            self.vocab(),
+            self.deadline,
+            langs=self.languages(),
+            synonyms=self.settings.synonym_words,
+        )
         self.partial = self.partial or built.capped
         return QueryPlan(parsed=parsed, built=built, shown=built.parsed)
 

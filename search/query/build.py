@@ -7,12 +7,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from search import schema
-from search.query.analysis import analyze, max_typos, spell_words, stem_of
+from search import languages, schema
+from search.query.analysis import analyze, max_typos, spell_words, stem_of, stems_of
 from search.query.plain import FIELD_ALIASES, ParsedQuery, Unit
 
 #: Boost factor of a typo correction relative to the word as typed.
 FUZZY_FACTOR = 0.25
+#: Boost factor of an editors' synonym relative to the words as typed.
+SYNONYM_FACTOR = 0.5
 #: Boost factor of a completion of the last word relative to the word itself.
 PREFIX_FACTOR = 0.5
 #: Most completions of the last word that are searched.
@@ -84,19 +86,28 @@ class PhraseSpec:
 
 #: A unit: all of its parts are required (a literal like ``e-mail`` has two words).
 UnitSpec = tuple[WordSpec | PhraseSpec, ...]
+#: A unit with its boost factor (1.0 as typed, ``SYNONYM_FACTOR`` for a synonym).
+Weighted = tuple[UnitSpec, float]
+#: Editors' synonyms: words as typed (spell words) -> the word sequences added.
+Synonyms = dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
 
 
 @dataclass(slots=True)
 class BuiltQuery:
     """A plain query as term specs, clause by clause, for the in-memory scorer."""
 
-    #: (label shown in dropped_terms, units OR-ed) of each required clause.
-    specs: list[tuple[str, list[UnitSpec]]] = field(default_factory=list)
+    #: (label shown in dropped_terms, weighted units OR-ed) of each required
+    #: clause.
+    specs: list[tuple[str, list[Weighted]]] = field(default_factory=list)
     excluded_specs: list[UnitSpec] = field(default_factory=list)
     #: Ranked-field terms worth highlighting (stems, including expansions).
     highlight: set[str] = field(default_factory=set)
-    #: Stems of the plain words (in order), used for the proximity boost.
-    word_stems: list[str] = field(default_factory=list)
+    #: Stems of the plain words (in order) by language, for the proximity boost.
+    word_stems: dict[str, list[str]] = field(default_factory=dict)
+    #: The languages whose analyses of the words are searched.
+    langs: tuple[str, ...] = (languages.DEFAULT_LANGUAGE,)
+    #: Synonyms added: the words as typed -> what was added (``query.expanded``).
+    expanded: dict[str, list[str]] = field(default_factory=dict)
     parsed: str = ""
     #: A long natural-language query: words are ranked, not all required.
     verbose: bool = False
@@ -118,22 +129,18 @@ def _fields_of(unit: Unit) -> dict[str, float]:
     return {f: schema.SEARCH_FIELDS.get(f, 1.0) for f in FIELD_ALIASES[unit.field]}
 
 
-def _unit_spec(
+def _unit_specs(
     unit: Unit,
     vocab: Vocabulary | None,
     is_prefix: bool,
     built: BuiltQuery,
     verbose: bool = False,
-) -> UnitSpec | None:
+) -> list[UnitSpec]:
+    """The unit's alternatives: one for words (each word's terms in every
+    language), one per language's distinct analysis for an exact phrase."""
     pairs = tuple(_fields_of(unit).items())
     if unit.phrase:
-        stems = analyze(unit.text)
-        if not stems:
-            return None
-        built.highlight.update(stems)
-        if len(stems) == 1:
-            return (WordSpec(pairs, ((stems[0], 1.0),)),)
-        return (PhraseSpec(pairs, tuple(stems)),)
+        return _phrase_specs(unit.text, pairs, built)
     words = spell_words(unit.text)
     specs: list[WordSpec | PhraseSpec] = []
     for i, word in enumerate(words):
@@ -144,27 +151,49 @@ def _unit_spec(
         if alts:  # else a stop word
             built.highlight.update(alts)
             specs.append(WordSpec(pairs, tuple(alts.items())))
-    return tuple(specs) or None
+    return [tuple(specs)] if specs else []
+
+
+def _phrase_specs(text: str, pairs: Fields, built: BuiltQuery) -> list[UnitSpec]:
+    """An exact phrase as each language analyses it (distinct analyses only)."""
+    out: list[UnitSpec] = []
+    seen: set[tuple[str, ...]] = set()
+    for lang in built.langs:
+        stems = tuple(analyze(text, lang))
+        if not stems or stems in seen:
+            continue
+        seen.add(stems)
+        built.highlight.update(stems)
+        if len(stems) == 1:
+            out.append((WordSpec(pairs, ((stems[0], 1.0),)),))
+        else:
+            out.append((PhraseSpec(pairs, stems),))
+    return out
 
 
 def _word_alternatives(
     word: str, last: bool, vocab: Vocabulary | None, built: BuiltQuery
 ) -> dict[str, float]:
-    """Index terms for one typed word -> boost: the word, typo fixes, completions."""
-    alts: dict[str, float] = {}
-    stem = stem_of(word)
-    if stem:
-        alts[stem] = 1.0
-        built.word_stems.append(stem)
+    """Index terms for one typed word -> boost: the word in each language, its
+    typo fixes and completions."""
+    langs = built.langs
+    stems = stems_of(word, langs)
+    if not stems:
+        return {}
+    alts = dict.fromkeys(stems, 1.0)
+    for lang in langs:
+        built.word_stems.setdefault(lang, []).append(stem_of(word, lang))
     if vocab is None:
         return alts
     typos = max_typos(word)
     if typos and vocab.spell_df(word) < FUZZY_DF_THRESHOLD and _may_fuzz(word, built):
         for fix, _ in vocab.fuzzy(word, typos, FUZZY_EXPANSIONS):
-            alts.setdefault(stem_of(fix), FUZZY_FACTOR)
+            for lang in langs:
+                alts.setdefault(stem_of(fix, lang), FUZZY_FACTOR)
     if last and len(word) >= PREFIX_MIN_CHARS:
         for comp, _ in vocab.completions(word, PREFIX_EXPANSIONS):
-            alts.setdefault(stem_of(comp), PREFIX_FACTOR)
+            for lang in langs:
+                alts.setdefault(stem_of(comp, lang), PREFIX_FACTOR)
     alts.pop("", None)
     return alts
 
@@ -184,7 +213,12 @@ def _may_fuzz(word: str, built: BuiltQuery) -> bool:
 
 
 def build_plain(
-    parsed: ParsedQuery, vocab: Vocabulary | None, deadline: float | None = None
+    parsed: ParsedQuery,
+    vocab: Vocabulary | None,
+    deadline: float | None = None,
+    *,
+    langs: tuple[str, ...] = (languages.DEFAULT_LANGUAGE,),
+    synonyms: Synonyms | None = None,
 ) -> BuiltQuery:
     """Term specs for the clauses of a plain query.
 
@@ -194,13 +228,19 @@ def build_plain(
             exact words only).
         deadline: ``time.perf_counter()`` after which no more words are looked up
             for typo corrections (``capped`` is then set).
+        langs: The languages whose analyses are searched (a word is a stop word
+            when any of them says so).
+        synonyms: The editors' synonyms (words as typed -> words added).
 
     Returns:
         The built query; ``specs`` is empty when only stop words were typed,
         and ``match_all`` is set when nothing to search was typed at all.
     """
     built = BuiltQuery(
-        parsed=parsed.show(), match_all=not parsed.clauses, deadline=deadline
+        parsed=parsed.show(),
+        match_all=not parsed.clauses,
+        deadline=deadline,
+        langs=langs or (languages.DEFAULT_LANGUAGE,),
     )
     n = len(parsed.clauses)
     plain_words = sum(
@@ -208,17 +248,83 @@ def build_plain(
     )
     verbose = plain_words >= VERBOSE_MIN_WORDS
     built.verbose = verbose
+    made: list[tuple[str, list[Weighted]]] = []
     for ci, clause in enumerate(parsed.clauses):
-        unit_specs: list[UnitSpec] = []
+        unit_specs: list[Weighted] = []
         for ui, unit in enumerate(clause):
             is_prefix = parsed.prefix_last and ci == n - 1 and ui == len(clause) - 1
-            made = _unit_spec(unit, vocab, is_prefix, built, verbose)
-            if made is not None:
-                unit_specs.append(made)
-        if unit_specs:
-            built.specs.append((" OR ".join(u.text for u in clause), unit_specs))
+            for spec in _unit_specs(unit, vocab, is_prefix, built, verbose):
+                unit_specs.append((spec, 1.0))
+        made.append((" OR ".join(u.text for u in clause), unit_specs))
+    if synonyms:
+        made = _with_synonyms(parsed, made, synonyms, built)
+    built.specs = [(label, units) for label, units in made if units]
     for unit in parsed.excluded:
-        made = _unit_spec(unit, None, False, BuiltQuery())
-        if made is not None:
-            built.excluded_specs.append(made)
+        probe = BuiltQuery(langs=built.langs)
+        for spec in _unit_specs(unit, None, False, probe):
+            built.excluded_specs.append(spec)
     return built
+
+
+def _synonym_words(clause: list[Unit]) -> tuple[str, ...]:
+    """The words of a clause a synonym may replace: one unquoted unit in no
+    field (else none: a quoted phrase is meant exactly)."""
+    if len(clause) != 1 or clause[0].phrase or clause[0].field is not None:
+        return ()
+    return tuple(spell_words(clause[0].text))
+
+
+def _with_synonyms(
+    parsed: ParsedQuery,
+    made: list[tuple[str, list[Weighted]]],
+    synonyms: Synonyms,
+    built: BuiltQuery,
+) -> list[tuple[str, list[Weighted]]]:
+    """Clauses whose words are a synonym's key, merged into one clause that also
+    accepts what the key stands for (longest key first, left to right)."""
+    longest = max(len(k) for k in synonyms)
+    words = [_synonym_words(c) for c in parsed.clauses]
+    out: list[tuple[str, list[Weighted]]] = []
+    i = 0
+    while i < len(made):
+        hit = None
+        for j in range(min(len(made), i + longest), i, -1):
+            if not all(words[i:j]):
+                continue
+            key = tuple(w for ws in words[i:j] for w in ws)
+            if key in synonyms:
+                hit = j, key
+                break
+        if hit is None:
+            out.append(made[i])
+            i += 1
+            continue
+        j, key = hit
+        parts = tuple(p for k in range(i, j) for spec, _ in made[k][1] for p in spec)
+        units: list[Weighted] = [(parts, 1.0)] if parts else []
+        added: list[str] = []
+        fields = tuple(schema.SEARCH_FIELDS.items())
+        for value in synonyms[key]:
+            specs = _synonym_specs(value, fields, built)
+            if specs:
+                units.extend((spec, SYNONYM_FACTOR) for spec in specs)
+                added.append(" ".join(value))
+        label = " ".join(made[k][0] for k in range(i, j))
+        if added:
+            built.expanded[" ".join(key)] = added
+        out.append((label, units))
+        i = j
+    return out
+
+
+def _synonym_specs(
+    value: tuple[str, ...], fields: Fields, built: BuiltQuery
+) -> list[UnitSpec]:
+    """What a synonym adds: its word, or its words as an exact phrase."""
+    if len(value) == 1:
+        stems = stems_of(value[0], built.langs)
+        if not stems:
+            return []
+        built.highlight.update(stems)
+        return [(WordSpec(fields, tuple((s, 1.0) for s in stems)),)]
+    return _phrase_specs(" ".join(value), fields, built)

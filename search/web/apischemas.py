@@ -64,6 +64,9 @@ def described(schema: dict[str, Any], text: str) -> dict[str, Any]:
     return {**schema, "description": text}
 
 
+#: A side of a synonym (or a pinned query): 1 to ``MAX_QUERY_CHARS`` characters.
+SETTINGS_TEXT = {"minLength": 1, "maxLength": settings.MAX_QUERY_CHARS}
+
 SCHEMAS: dict[str, Any] = {
     "Error": obj(
         {
@@ -92,10 +95,17 @@ SCHEMAS: dict[str, Any] = {
             "pinned": described(
                 BOOL, "Shown first: the editors pinned it for this query."
             ),
+            "language": described(
+                STR, "The article's language code (en when it names none)."
+            ),
         }
     ),
     "Settings": obj(
         {
+            "synonyms": described(
+                {"type": "object", "additionalProperties": STRS},
+                "Words a reader may type -> words also searched for them.",
+            ),
             "pinned": described(
                 {"type": "object", "additionalProperties": PINNED_IDS},
                 "A query -> the ids shown first for it, in order.",
@@ -108,6 +118,22 @@ SCHEMAS: dict[str, Any] = {
     ),
     "SettingsInput": obj(
         {
+            "synonyms": described(
+                {
+                    "type": ["object", "null"],
+                    "maxProperties": settings.MAX_SYNONYM_KEYS,
+                    "propertyNames": SETTINGS_TEXT,
+                    "additionalProperties": {
+                        "type": "array",
+                        "maxItems": settings.MAX_SYNONYMS,
+                        "items": {"type": "string", **SETTINGS_TEXT},
+                    },
+                },
+                "Words a reader may type -> words also searched for them (one "
+                "way; list both directions for a two-way group). Either side may "
+                "have several words; case and accents do not matter. Exact "
+                "matches rank above synonym matches; null: none.",
+            ),
             "pinned": described(
                 {
                     "type": ["object", "null"],
@@ -145,6 +171,7 @@ SCHEMAS: dict[str, Any] = {
             schema.AUTHORS: STRS,
             "sections": STRS,
             "years": STRS,
+            "languages": STRS,
             "from": STR_OR_NULL,
             "to": STR_OR_NULL,
             "sort": {"enum": list(models.SORTS)},
@@ -156,6 +183,11 @@ SCHEMAS: dict[str, Any] = {
             "parsed": described(STR, "The query as the engine understood it."),
             "dropped_terms": described(
                 STRS, "Words dropped to find partial matches when all found nothing."
+            ),
+            "expanded": described(
+                {"type": "object", "additionalProperties": STRS},
+                "Editors' synonyms added to the query: the words as typed -> the "
+                "words also searched.",
             ),
         }
     ),

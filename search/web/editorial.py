@@ -1,5 +1,5 @@
-"""``GET``, ``PUT`` and ``PATCH /settings``: the editors' settings (pinned results,
-hidden articles), read and written with the write key.
+"""``GET``, ``PUT`` and ``PATCH /settings``: the editors' settings (synonyms, pinned
+results, hidden articles), read and written with the write key.
 
 ``PUT`` replaces the whole settings, ``PATCH`` the keys it names (``null`` resets
 a key), as in Meilisearch. The file is replaced atomically; every worker process

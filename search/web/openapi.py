@@ -92,6 +92,14 @@ SEARCH_PARAMETERS: list[dict[str, Any]] = [
         "Only documents published in this year (OR when repeated)." + STRICT,
         repeat=True,
     ),
+    _query(
+        "language",
+        _values(STR),
+        "Only documents in this language (a code such as de; OR when repeated). "
+        "The query is then analysed in these languages only (else in every "
+        "language the index holds).",
+        repeat=True,
+    ),
     _query("from", DATE, "Published on or after (YYYY-MM-DD)." + STRICT),
     _query(
         "to",

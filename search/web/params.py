@@ -117,6 +117,7 @@ def parse_search_request(req: falcon.Request) -> models.SearchRequest:
         sections=list_param(req, "section"),
         # every value checked: an empty one is a 400 like any other non-year
         years=tuple(req.get_param_as_list("year", default=[]) or []),
+        languages=list_param(req, "language"),
         date_from=date_param(req, "from"),
         date_to=date_param(req, "to"),
         sort=choice_param(req, "sort", models.SORTS, "relevance"),

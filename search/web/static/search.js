@@ -21,7 +21,10 @@
     { name: "tags", param: "tag", label: "Tags", chip: "Tag" },
     { name: "authors", param: "author", label: "Authors", chip: "Author" },
     { name: "section", param: "section", label: "Section", chip: "Section" },
-    { name: "year", param: "year", label: "Year", chip: "Year" }
+    { name: "year", param: "year", label: "Year", chip: "Year" },
+    // shown only when the results hold more than one language
+    { name: "language", param: "language", label: "Language", chip: "Language",
+      minValues: 2, show: languageName }
   ];
   var SORTS = ["relevance", "newest", "oldest"];
   var FACET_SIZE = 20;
@@ -325,11 +328,11 @@
       s.filters[f.param].forEach(function (value) {
         var button = h("button", {
           type: "button", className: "chip",
-          "aria-label": "Remove filter " + f.chip + ": " + value,
+          "aria-label": "Remove filter " + f.chip + ": " + shown(f, value),
           "data-param": f.param, "data-value": value
         }, [
           h("span", { className: "chip-kind", text: f.chip + ":" }), " ",
-          h("span", { className: "chip-value", text: value }),
+          h("span", { className: "chip-value", text: shown(f, value) }),
           h("span", { className: "chip-x", "aria-hidden": "true", text: "\u00d7" })
         ]);
         button.addEventListener("click", function () { removeFilter(f.param, value, button); });
@@ -393,6 +396,21 @@
     hits.forEach(function (hit, i) { el.results.append(resultItem(hit, i)); });
   }
 
+  // "de" -> "German" (in the reader's language), else the code itself
+  var languageNames = null;
+  function languageName(code) {
+    try {
+      if (!languageNames) languageNames = new Intl.DisplayNames([navigator.language || "en"], { type: "language" });
+      return languageNames.of(code) || code;
+    } catch (e) {
+      return code;
+    }
+  }
+
+  function shown(f, value) {
+    return f.show ? f.show(value) : value;
+  }
+
   function resultItem(hit, i) {
     var id = "r" + i;
     var href = safeUrl(hit.url);
@@ -449,9 +467,10 @@
     toggle.addEventListener("click", function () { toggleRelated(hit, toggle, panel); });
     footer.append(toggle);
 
-    return h("li", { className: "result", "data-id": hit.id }, [
-      h("article", { "aria-labelledby": id + "-title" }, [title, meta].concat(body, [footer, panel]))
-    ]);
+    // the article's language, for screen readers, hyphenation and fonts
+    var article = h("article", { "aria-labelledby": id + "-title" }, [title, meta].concat(body, [footer, panel]));
+    if (hit.language) article.setAttribute("lang", hit.language);
+    return h("li", { className: "result", "data-id": hit.id }, [article]);
   }
 
   function tagLink(tag) {
@@ -533,6 +552,7 @@
     FACETS.forEach(function (f) {
       var facet = facetValues(f, s, data);
       if (!facet.values.length) return;
+      if (facet.values.length < (f.minValues || 1) && !s.filters[f.param].length) return;
       any = true;
       var selected = s.filters[f.param];
       var fieldset = h("fieldset", { className: "facet" }, [h("legend", { text: f.label })]);
@@ -550,7 +570,7 @@
         box.addEventListener("change", function () { toggleFilter(f.param, value, box.checked); });
         list.append(h("li", null, [h("label", { className: "facet-value" }, [
           box,
-          h("span", { className: "facet-label", text: value }),
+          h("span", { className: "facet-label", text: shown(f, value) }),
           h("span", { className: "facet-count", text: formatCount(fv.count) })
         ])]));
       });
