@@ -18,8 +18,9 @@ snapshots) looks like::
   (retractions, duplicates); they stay in the index.
 
 ``SettingsFile`` reads and validates the file (errors name the file, the line and
-what is wrong), notices when it changes (every process re-reads it before its next
-request, at most once per ``CHECK_INTERVAL``), and writes it atomically.
+what is wrong), notices when it changes (every process looks at the file's
+modification time and size before each request, a ``stat`` of a few microseconds,
+and re-reads it when they change), and writes it atomically.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,8 +53,6 @@ MAX_QUERY_CHARS = 512
 #: ``MAX_QUERY_CHARS`` characters).
 MAX_SYNONYM_KEYS = 10_000
 MAX_SYNONYMS = 50
-#: Seconds between two looks at the file's modification time.
-CHECK_INTERVAL = 1.0
 
 
 class InvalidSettingsError(SearchError):
@@ -269,39 +267,37 @@ def read_settings_file(path: Path) -> Settings:
 class SettingsFile:
     """The settings of one index, from its file; re-read when the file changes."""
 
-    def __init__(self, path: Path, clock: Any = time.monotonic) -> None:
+    def __init__(self, path: Path) -> None:
         """Read the file now (an invalid file is an error here, at start).
 
         Raises:
             InvalidSettingsError: The file is invalid.
         """
         self.path = path
-        self._clock = clock
         self._lock = threading.Lock()
         self._stamp = self._mtime()
         self._versions = itertools.count(1)
         self._settings = self._versioned(read_settings_file(path))
-        self._checked = clock()
 
     def _versioned(self, settings: Settings) -> Settings:
         return dataclasses.replace(settings, version=next(self._versions))
 
-    def _mtime(self) -> tuple[int, int] | None:
+    def _mtime(self) -> tuple[int, int, int] | None:
+        """What tells a changed file: its inode (an atomic replace makes a new
+        one), modification time and size."""
         try:
             st = self.path.stat()
         except OSError:
             return None
-        return (st.st_mtime_ns, st.st_size)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def current(self) -> Settings:
         """The settings, re-read if the file changed (a file made invalid since
         is logged and the previous settings are kept)."""
-        now = self._clock()
-        if now - self._checked < CHECK_INTERVAL:
+        stamp = self._mtime()
+        if stamp == self._stamp:
             return self._settings
         with self._lock:
-            self._checked = now
-            stamp = self._mtime()
             if stamp != self._stamp:
                 self._stamp = stamp
                 try:
@@ -321,5 +317,4 @@ class SettingsFile:
         with self._lock:
             self._settings = settings = self._versioned(settings)
             self._stamp = self._mtime()
-            self._checked = self._clock()
         return settings

@@ -74,12 +74,16 @@ def test_russian_folds_after_stemming_and_leaves_latin_words_latin() -> None:
     assert analyze("чайный istanbul", "ru") == ["чаин", "istanbul"]
 
 
-def test_a_word_that_is_a_stop_word_in_any_language_searched_is_not_required() -> None:
+def test_a_stop_word_of_some_languages_searched_is_exempt_in_them() -> None:
     both = build_plain(parse_plain("die Wärmewende"), None, langs=("de", "en"))
-    assert [label for label, _ in both.specs] == ["Wärmewende"]
+    ((_, [((die,), _)]), (_, [((wende,), _)])) = both.specs
+    assert die.stop_in == ("de",) and die.alts == (("die", 1.0),)
+    assert wende.stop_in == ()
     english = build_plain(parse_plain("die Wärmewende"), None, langs=("en",))
-    assert [label for label, _ in english.specs] == ["die", "Wärmewende"]
+    assert english.specs[0][1][0][0][0].stop_in == ()
+    # a stop word in every language searched is dropped, as ever
     assert build_plain(parse_plain("la de los"), None, langs=("es",)).specs == []
+    assert build_plain(parse_plain("in an"), None, langs=("en", "de")).specs == []
 
 
 # --- the examples, in four languages ------------------------------------------------
@@ -195,3 +199,37 @@ def test_documents_without_a_language_are_english() -> None:
         ]
         == "pt"
     )
+
+
+def test_a_stop_word_of_one_language_is_still_searched_in_the_others(
+    engine: SearchEngine,
+) -> None:
+    # "war" is a German stop word (was): every English article about war is
+    # still found (a space after it: not a prefix of "Wärmewende")
+    war = engine.search(SearchRequest(q="war ", per_page=50))
+    english_only = engine.search(
+        SearchRequest(q="war ", languages=("en",), per_page=50)
+    )
+    assert english_only.total >= 5
+    assert set(ids(english_only)) <= set(ids(war))
+    # "die" (German article, English verb): the German article is found by the
+    # other word, an English text would need "die" itself
+    found = engine.search(SearchRequest(q="die Kommunen"))
+    assert ids(found) == [GERMAN]
+
+
+def test_a_stop_word_is_required_where_it_is_no_stop_word() -> None:
+    docs = [
+        make_doc("en-die", "Why plants die", "Plants die of drought.", language="en"),
+        make_doc("en-live", "Why plants live", "Plants live on.", language="en"),
+        make_doc("de", "Die Pflanzen", "Die Pflanzen leben.", language="de"),
+    ]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = SearchEngine(build_index(Path(tmp) / "i", docs))
+        try:
+            assert ids(engine.search(SearchRequest(q="die plants"))) == ["en-die"]
+            assert ids(engine.search(SearchRequest(q="die Pflanzen"))) == ["de"]
+        finally:
+            engine.close()

@@ -148,15 +148,17 @@ def test_settings_are_validated_with_file_and_line(tmp_path: Path) -> None:
 def test_the_file_is_reread_when_it_changes(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"hidden": ["a"]}')
-    now = [0.0]
-    store = SettingsFile(path, clock=lambda: now[0])
-    assert store.current().hidden == {"a"}
-    path.write_text('{"hidden": ["a", "b"]}')
-    now[0] += 5
+    store = SettingsFile(path)
+    first = store.current()
+    assert first.hidden == {"a"} and store.current() is first  # unchanged: kept
+    path.write_text('{"hidden": ["a", "b"]}')  # the very next request sees it
     assert store.current().hidden == {"a", "b"}
     path.write_text('{"hidden": "oops"}')  # made invalid: the last good ones stay
-    now[0] += 5
     assert store.current().hidden == {"a", "b"}
+    path.write_text('{"hidden": ["c"]}')
+    assert store.current().hidden == {"c"}
+    path.unlink()  # removed: no settings
+    assert store.current().hidden == frozenset()
 
 
 def test_an_invalid_settings_file_stops_the_service_at_start(index_dir: Path) -> None:

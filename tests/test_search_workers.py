@@ -118,6 +118,28 @@ def test_a_write_is_found_at_once_by_every_worker(index, tmp_path):
         server.stop()
 
 
+def test_a_settings_change_applies_at_once_in_every_worker(index, tmp_path):
+    server = _serve(index, tmp_path, "--workers", "2")
+    try:
+        answered = set()
+        first = server.get_json("/search?q=gas&facets=")["hits"][0]["id"]
+        for i in range(8):
+            hidden = [first] if i % 2 == 0 else []
+            data = json.dumps({"hidden": hidden, "synonyms": {"zq": ["gas"]}})
+            status, _, _ = server.request(
+                "PUT", "/settings", body=data.encode(), headers=JSON_HEADERS
+            )
+            assert status == 200
+            # the very next searches, on new connections, whichever worker takes them
+            for _ in range(2):
+                ids = [h["id"] for h in server.get_json("/search?q=zq&facets=")["hits"]]
+                assert ids and (first in ids) == (not hidden), (i, ids)
+                answered.add(_stats(server)["worker"]["id"])
+        assert answered == {0, 1}
+    finally:
+        server.stop()
+
+
 def test_concurrent_writes_on_both_workers_are_never_lost(index, tmp_path):
     server = _serve(
         index,

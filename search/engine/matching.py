@@ -5,17 +5,22 @@ with its factor), a unit the intersection of its words, a clause the union of it
 units, and the query the intersection of its clauses (the union for a long
 question). Exact phrases are checked by Whoosh (positions), then scored like
 their words.
+
+A word that is a stop word in some of the languages searched (English "war" is
+German for "was") is not indexed in their documents, so it is not required of
+them: those documents are "exempt" from it, and an intersection keeps an exempt
+document that matches the rest (with nothing added to its score).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from search.query.build import BuiltQuery, PhraseSpec, UnitSpec, Weighted, WordSpec
-from search.scoring.bitsets import bitset
+from search.scoring.bitsets import bitset, docnums
 from search.scoring.postings import (
     EMPTY,
     Scored,
@@ -47,12 +52,19 @@ class Evaluator:
     """Scores a built plain query over one generation, for one thread's searcher."""
 
     def __init__(
-        self, searcher: Any, terms: TermScores, deadline: float | None = None
+        self,
+        searcher: Any,
+        terms: TermScores,
+        deadline: float | None = None,
+        language_bits: Callable[[Sequence[str]], int] | None = None,
     ) -> None:
-        """Bind to the thread's searcher and the generation's term scores."""
+        """Bind to the thread's searcher and the generation's term scores;
+        ``language_bits`` gives the documents of some languages (for the words
+        that are stop words in them)."""
         self.searcher = searcher
         self.terms = terms
         self.deadline = deadline
+        self.language_bits = language_bits
         self.partial = False
 
     def word(self, spec: WordSpec) -> Scored:
@@ -63,6 +75,15 @@ class Evaluator:
                 for stem, factor in spec.alts
             ]
         )
+
+    def exempt(self, spec: WordSpec | PhraseSpec) -> int:
+        """Documents that need not hold the word: those of the languages in
+        which it is a stop word."""
+        if isinstance(spec, PhraseSpec) or not spec.stop_in:
+            return 0
+        if self.language_bits is None:
+            return 0
+        return self.language_bits(spec.stop_in)
 
     def phrase(self, spec: PhraseSpec) -> Scored:
         """Documents with the exact phrase, scored by its words.
@@ -108,21 +129,33 @@ class Evaluator:
             self.terms.store(spec.fields, key, result)
         return result
 
-    def unit(self, spec: UnitSpec) -> Scored:
-        """Documents with every part of the unit."""
+    def unit(self, spec: UnitSpec) -> Exempted:
+        """Documents with every part of the unit, and those exempt from all."""
         parts = [
-            self.phrase(p) if isinstance(p, PhraseSpec) else self.word(p) for p in spec
+            (
+                self.phrase(p) if isinstance(p, PhraseSpec) else self.word(p),
+                self.exempt(p),
+            )
+            for p in spec
         ]
-        return intersection(parts)
+        exempt = parts[0][1]
+        for _, bits in parts[1:]:
+            exempt &= bits
+        return require(parts), exempt
 
-    def clause(self, units: list[Weighted]) -> Scored:
-        """Documents of any unit of the clause (each score times its factor)."""
-        return union([(self.unit(u), factor) for u, factor in units])
+    def clause(self, units: list[Weighted]) -> Exempted:
+        """Documents of any unit of the clause (each score times its factor),
+        and those exempt from any."""
+        found = [(self.unit(u), factor) for u, factor in units]
+        exempt = 0
+        for (_, bits), _ in found:
+            exempt |= bits
+        return union([(scored, factor) for (scored, _), factor in found]), exempt
 
-    def clauses(self, built: BuiltQuery) -> list[Scored]:
+    def clauses(self, built: BuiltQuery) -> list[Exempted]:
         """Each required clause evaluated; the clauses left when the deadline
         passes are not (``partial`` is set)."""
-        out: list[Scored] = []
+        out: list[Exempted] = []
         deadline = self.deadline
         for _, units in built.specs:
             if out and deadline is not None and time.perf_counter() > deadline:
@@ -134,20 +167,65 @@ class Evaluator:
     def match(self, built: BuiltQuery) -> Matched:
         """Every document matching the query: all clauses required, or any of
         them for a long question (``built.verbose``)."""
-        parts = self.clauses(built)
+        evaluated = self.clauses(built)
         excluded = self.excluded_bits(built) if built.excluded_specs else 0
-        if not parts:
-            return Matched(EMPTY, parts, excluded)
+        if not evaluated:
+            return Matched(EMPTY, [], excluded)
+        # for the fallback's count of the words each match has, an exempt
+        # document has the word
+        anyof = 0
+        for scored, _ in evaluated:
+            anyof |= scored.bits
+        parts = [with_exempt(scored, exempt & anyof) for scored, exempt in evaluated]
         if built.verbose:
-            return Matched(union([(p, 1.0) for p in parts]), parts, excluded)
-        return Matched(intersection(parts), parts, excluded)
+            return Matched(union([(p, 1.0) for p, _ in evaluated]), parts, excluded)
+        return Matched(require(evaluated), parts, excluded)
 
     def excluded_bits(self, built: BuiltQuery) -> int:
         """Documents matching any excluded unit."""
         bits = 0
         for spec in built.excluded_specs:
-            bits |= self.unit(spec).bits
+            bits |= self.unit(spec)[0].bits
         return bits
+
+
+#: A part's matches, and the documents exempt from it (a bitset).
+Exempted = tuple[Scored, int]
+
+
+def with_exempt(scored: Scored, exempt: int) -> Scored:
+    """``scored`` with the documents of ``exempt`` it lacks, at score 0."""
+    extra = exempt & ~scored.bits
+    if not extra:
+        return scored
+    scores = dict(scored.scores)
+    scores.update(dict.fromkeys(docnums(extra), 0.0))
+    return Scored(scored.bits | extra, scores)
+
+
+def require(parts: Sequence[Exempted]) -> Scored:
+    """Documents in every part, or exempt from it.
+
+    A part's exempt documents are added only where the parts without exempt
+    documents all match (so never more than they match); when every part has
+    some, only where some part matches (a document must match something).
+    """
+    hard = [scored for scored, exempt in parts if not exempt]
+    soft = [(scored, exempt) for scored, exempt in parts if exempt]
+    if not soft:
+        return intersection(hard)
+    if hard:
+        base = intersection(hard)
+        scope = base.bits
+        out = [base]
+    else:
+        scope = 0
+        for scored, _ in soft:
+            scope |= scored.bits
+        out = []
+    for scored, exempt in soft:
+        out.append(with_exempt(scored, exempt & scope))
+    return intersection(out)
 
 
 def _with_phrase(

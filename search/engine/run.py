@@ -18,6 +18,7 @@ calling thread's searcher and the generation's shared state:
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,7 +206,11 @@ class RequestRun:
         """An evaluator of plain queries; ``fresh`` gives it a time limit of its own
         (for the corrected query of "did you mean")."""
         deadline = time.perf_counter() + self.time_limit if fresh else self.deadline
-        return Evaluator(self.searcher, self.state.terms, deadline)
+        return Evaluator(self.searcher, self.state.terms, deadline, self.language_bits)
+
+    def language_bits(self, langs: Sequence[str]) -> int:
+        """Documents in any of the languages ``langs``."""
+        return self.facets.tables[schema.FACET_LANGUAGE].filter_bits(langs)
 
     def plan(self) -> QueryPlan:
         """Parse the request's query (once).

@@ -41,19 +41,20 @@ def stem_of(word: str, lang: str = languages.DEFAULT_LANGUAGE) -> str:
     return terms[0] if terms else ""
 
 
-def stems_of(word: str, langs: tuple[str, ...]) -> list[str] | None:
+def stems_of(word: str, langs: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
     """The distinct terms of one word in each of ``langs``, in their order.
 
     Returns:
-        The terms, or None when the word is a stop word in any of the languages:
-        a word one of them drops is never required (a German reader's "die" is
-        no English verb).
+        The terms, and the languages in which the word is a stop word (a German
+        reader's "die" is no English verb, and an English "war" no German verb:
+        each language's documents need not hold its own stop words).
     """
     out: list[str] = []
+    stop: list[str] = []
     for lang in langs:
         stem = stem_of(word, lang)
         if not stem:
-            return None
-        if stem not in out:
+            stop.append(lang)
+        elif stem not in out:
             out.append(stem)
-    return out
+    return out, tuple(stop)

@@ -70,10 +70,15 @@ Fields = tuple[tuple[str, float], ...]
 
 @dataclass(frozen=True, slots=True)
 class WordSpec:
-    """One typed word: index terms (the word, typo fixes, completions) -> factor."""
+    """One typed word: index terms (the word, typo fixes, completions) -> factor.
+
+    ``stop_in`` names the languages searched in which the word is a stop word:
+    their documents need not contain it (it is not indexed there).
+    """
 
     fields: Fields
     alts: tuple[tuple[str, float], ...]
+    stop_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +152,12 @@ def _unit_specs(
         if verbose and unit.field is None and word in VERBOSE_STOP_WORDS:
             continue
         last = is_prefix and i == len(words) - 1
-        alts = _word_alternatives(word, last, vocab, built)
-        if alts:  # else a stop word
-            built.highlight.update(alts)
-            specs.append(WordSpec(pairs, tuple(alts.items())))
+        stems, stop_in = stems_of(word, built.langs)
+        if not stems:
+            continue  # a stop word in every language searched
+        alts = _word_alternatives(word, stems, last, vocab, built)
+        built.highlight.update(alts)
+        specs.append(WordSpec(pairs, tuple(alts.items()), stop_in))
     return [tuple(specs)] if specs else []
 
 
@@ -172,17 +179,20 @@ def _phrase_specs(text: str, pairs: Fields, built: BuiltQuery) -> list[UnitSpec]
 
 
 def _word_alternatives(
-    word: str, last: bool, vocab: Vocabulary | None, built: BuiltQuery
+    word: str,
+    stems: list[str],
+    last: bool,
+    vocab: Vocabulary | None,
+    built: BuiltQuery,
 ) -> dict[str, float]:
-    """Index terms for one typed word -> boost: the word in each language, its
-    typo fixes and completions."""
+    """Index terms for one typed word -> boost: ``stems`` (the word in each
+    language), its typo fixes and completions."""
     langs = built.langs
-    stems = stems_of(word, langs)
-    if not stems:
-        return {}
     alts = dict.fromkeys(stems, 1.0)
     for lang in langs:
-        built.word_stems.setdefault(lang, []).append(stem_of(word, lang))
+        stem = stem_of(word, lang)
+        if stem:
+            built.word_stems.setdefault(lang, []).append(stem)
     if vocab is None:
         return alts
     typos = max_typos(word)
@@ -322,9 +332,9 @@ def _synonym_specs(
 ) -> list[UnitSpec]:
     """What a synonym adds: its word, or its words as an exact phrase."""
     if len(value) == 1:
-        stems = stems_of(value[0], built.langs)
+        stems, stop_in = stems_of(value[0], built.langs)
         if not stems:
             return []
         built.highlight.update(stems)
-        return [(WordSpec(fields, tuple((s, 1.0) for s in stems)),)]
+        return [(WordSpec(fields, tuple((s, 1.0) for s in stems), stop_in),)]
     return _phrase_specs(" ".join(value), fields, built)

@@ -93,13 +93,7 @@ def open_index(path: str | os.PathLike[str]) -> Any:
     index_dir = Path(path)
     if not index_dir.is_dir():
         raise IndexUnavailableError(f"index folder {str(index_dir)!r} does not exist")
-    try:
-        exists = whoosh_index.exists_in(str(index_dir))
-    except OSError as exc:
-        raise IndexUnavailableError(
-            f"index folder {str(index_dir)!r} cannot be read: {exc}"
-        ) from exc
-    if not exists:
+    if not _exists(index_dir):
         raise IndexUnavailableError(
             f"folder {str(index_dir)!r} holds no index; build one with "
             "'analysis-search index'"
@@ -127,6 +121,28 @@ def open_index(path: str | os.PathLike[str]) -> Any:
         ix.close()
         raise
     return ix
+
+
+def _exists(index_dir: Path) -> bool:
+    """Whether the folder holds an index (Whoosh reads the newest TOC to say so:
+    a commit that removes it meanwhile is waited out, as in ``open_index``).
+
+    Raises:
+        IndexUnavailableError: The folder cannot be read.
+    """
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return bool(whoosh_index.exists_in(str(index_dir)))
+        except FileNotFoundError as exc:
+            if attempt + 1 == OPEN_ATTEMPTS:
+                raise IndexUnavailableError(
+                    f"index folder {str(index_dir)!r} cannot be read: {exc}"
+                ) from exc
+        except OSError as exc:
+            raise IndexUnavailableError(
+                f"index folder {str(index_dir)!r} cannot be read: {exc}"
+            ) from exc
+    return False  # not reached: the last attempt returns or raises
 
 
 def latest_generation(ix: Any) -> int:
