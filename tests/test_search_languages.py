@@ -216,6 +216,10 @@ def test_a_stop_word_of_one_language_is_still_searched_in_the_others(
     # other word, an English text would need "die" itself
     found = engine.search(SearchRequest(q="die Kommunen"))
     assert ids(found) == [GERMAN]
+    # when not every word matches, the German article lacks only the unknown
+    # word, not its own stop word
+    partial = engine.search(SearchRequest(q="die Kommunen quokkas"))
+    assert ids(partial)[:1] == [GERMAN] and partial.dropped_terms == ["quokkas"]
 
 
 def test_a_stop_word_is_required_where_it_is_no_stop_word() -> None:

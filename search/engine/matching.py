@@ -37,6 +37,10 @@ PHRASE_FIRST = 300
 PHRASE_BUDGET = 0.2
 
 
+#: A part's matches, and the documents exempt from it (a bitset).
+Exempted = tuple[Scored, int]
+
+
 @dataclass(slots=True)
 class Matched:
     """What a query matched: every document with its score, each required
@@ -44,8 +48,16 @@ class Matched:
     documents an excluded word removes."""
 
     found: Scored
-    parts: list[Scored] = field(default_factory=list)
+    parts: list[Exempted] = field(default_factory=list)
     excluded: int = 0
+
+    def clause_matches(self) -> list[Scored]:
+        """Each required clause's matches, an exempt document counted as having
+        the clause's word where it matches another clause (for the fallback)."""
+        anyof = 0
+        for scored, _ in self.parts:
+            anyof |= scored.bits
+        return [with_exempt(scored, exempt & anyof) for scored, exempt in self.parts]
 
 
 class Evaluator:
@@ -167,19 +179,13 @@ class Evaluator:
     def match(self, built: BuiltQuery) -> Matched:
         """Every document matching the query: all clauses required, or any of
         them for a long question (``built.verbose``)."""
-        evaluated = self.clauses(built)
+        parts = self.clauses(built)
         excluded = self.excluded_bits(built) if built.excluded_specs else 0
-        if not evaluated:
-            return Matched(EMPTY, [], excluded)
-        # for the fallback's count of the words each match has, an exempt
-        # document has the word
-        anyof = 0
-        for scored, _ in evaluated:
-            anyof |= scored.bits
-        parts = [with_exempt(scored, exempt & anyof) for scored, exempt in evaluated]
+        if not parts:
+            return Matched(EMPTY, parts, excluded)
         if built.verbose:
-            return Matched(union([(p, 1.0) for p, _ in evaluated]), parts, excluded)
-        return Matched(require(evaluated), parts, excluded)
+            return Matched(union([(p, 1.0) for p, _ in parts]), parts, excluded)
+        return Matched(require(parts), parts, excluded)
 
     def excluded_bits(self, built: BuiltQuery) -> int:
         """Documents matching any excluded unit."""
@@ -187,10 +193,6 @@ class Evaluator:
         for spec in built.excluded_specs:
             bits |= self.unit(spec)[0].bits
         return bits
-
-
-#: A part's matches, and the documents exempt from it (a bitset).
-Exempted = tuple[Scored, int]
 
 
 def with_exempt(scored: Scored, exempt: int) -> Scored:

@@ -127,7 +127,9 @@ class RequestRun:
         dropped: list[str] = []
         if total == 0 and len(matched.parts) > 1:
             assert plan.built is not None
-            found, dropped = self.fallback(plan.built, matched.parts, allowed)
+            found, dropped = self.fallback(
+                plan.built, matched.clause_matches(), allowed
+            )
             in_live = found.bits & live
             total = (in_live & allowed).bit_count()
         ranker = PageRanker(

@@ -238,8 +238,9 @@ def build_plain(
             exact words only).
         deadline: ``time.perf_counter()`` after which no more words are looked up
             for typo corrections (``capped`` is then set).
-        langs: The languages whose analyses are searched (a word is a stop word
-            when any of them says so).
+        langs: The languages whose analyses are searched. A word stopped by
+            every one of them is dropped; one stopped by some is searched, and
+            their documents are exempt from it (``WordSpec.stop_in``).
         synonyms: The editors' synonyms (words as typed -> words added).
 
     Returns:
