@@ -191,7 +191,7 @@ class RequestRun:
         return found
 
     # the query ---------------------------------------------------------------------
-    def languages(self) -> tuple[str, ...]:
+    def query_languages(self) -> tuple[str, ...]:
         """The languages whose analyses of the query are searched: those of the
         ``language`` filter, else every language the index holds."""
         wanted = self.req.filter_values()[schema.FACET_LANGUAGE]
@@ -233,7 +233,7 @@ class RequestRun:
             parsed,
             self.vocab(),
             self.deadline,
-            langs=self.languages(),
+            langs=self.query_languages(),
             synonyms=self.settings.synonym_words,
         )
         self.partial = self.partial or built.capped
