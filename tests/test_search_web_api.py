@@ -207,6 +207,12 @@ def test_facets_parameter_selects_and_caps(client):
     assert len(body["facets"]["tags"]["values"]) == 2
     assert body["facets"]["tags"]["truncated"] is True
     assert search(client, facets="")["facets"] == {}
+    # names as written, as the OpenAPI enum says: blank or padded ones are refused
+    for bad in ("\n", "tags,,year", "tags, year"):
+        refused = client.simulate_get("/search", params={"facets": bad})
+        assert refused.status_code == 400, bad
+        assert refused.json["param"] == "facets"
+        assert "unknown facet" in refused.json["description"]
 
 
 def test_accent_folding_and_recency_boost(client):

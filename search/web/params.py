@@ -89,6 +89,10 @@ def list_param(req: falcon.Request, name: str) -> tuple[str, ...]:
 def facets_param(req: falcon.Request) -> tuple[str, ...]:
     """The ``facets`` comma list: the defaults when absent, none when empty.
 
+    Names are taken as written, as the OpenAPI document's enum says: a blank or
+    padded name (``facets=%0A``, ``tags,,year``) is refused like any unknown
+    one, by ``SearchRequest``'s validation.
+
     Raises:
         QueryError: A name is not a facet (as ``UnknownFacetError``).
     """
@@ -96,9 +100,10 @@ def facets_param(req: falcon.Request) -> tuple[str, ...]:
         return models.DEFAULT_FACETS
     names: list[str] = []
     for value in req.get_param_as_list("facets", default=[]) or []:
+        if value == "":
+            continue  # facets= : none
         for name in value.split(","):
-            name = name.strip()
-            if name and name not in names:
+            if name not in names:
                 names.append(name)
     return tuple(names)
 
