@@ -265,6 +265,15 @@ def _serve_workers(config: Config) -> int:
         sock.close()
 
 
+def _report(out: TextIO, as_json: bool, data: dict[str, Any], line: str) -> None:
+    """A store command's report: ``data`` as one JSON line, or ``line``."""
+    if as_json:
+        json.dump(data, out)
+        out.write("\n")
+    else:
+        out.write(line + "\n")
+
+
 def snapshot(args: argparse.Namespace, out: TextIO) -> int:
     """Write a snapshot of the index and report it."""
     from search.store.snapshot import snapshot as write_snapshot
@@ -279,15 +288,14 @@ def snapshot(args: argparse.Namespace, out: TextIO) -> int:
         "bytes": report.bytes,
         "linked": report.linked,
     }
-    if args.json:
-        json.dump(data, out)
-        out.write("\n")
-    else:
-        how = "hard links" if report.linked else "copies"
-        out.write(
-            f"{report.dest}: generation {report.generation}, {report.documents} "
-            f"documents, {report.files} files ({report.bytes:,} bytes, {how})\n"
-        )
+    how = "hard links" if report.linked else "copies"
+    _report(
+        out,
+        args.json,
+        data,
+        f"{report.dest}: generation {report.generation}, {report.documents} "
+        f"documents, {report.files} files ({report.bytes:,} bytes, {how})",
+    )
     return 0
 
 
@@ -297,14 +305,13 @@ def merge(args: argparse.Namespace, out: TextIO) -> int:
 
     config = Config.from_env(os.environ, index=args.index)
     report = merge_index(config.index, everything=args.all, timeout=args.timeout)
-    if args.json:
-        json.dump(dataclasses.asdict(report), out)
-        out.write("\n")
-    else:
-        out.write(
-            f"{config.index}: {report.segments_before} segments -> "
-            f"{report.segments_after}, {report.documents} documents\n"
-        )
+    _report(
+        out,
+        args.json,
+        dataclasses.asdict(report),
+        f"{config.index}: {report.segments_before} segments -> "
+        f"{report.segments_after}, {report.documents} documents",
+    )
     return 0
 
 
@@ -314,26 +321,23 @@ def migrate(args: argparse.Namespace, out: TextIO) -> int:
 
     config = Config.from_env(os.environ, index=args.index)
     report = rebuild(config.index, args.new)
-    if args.json:
-        json.dump(
-            {
-                "source_version": report.source_version,
-                "schema_version": schema.SCHEMA_VERSION,
-                "documents": report.documents,
-                "skipped": [{"id": i, "reason": r} for i, r in report.skipped],
-                "seconds": round(report.seconds, 3),
-            },
-            out,
-        )
-        out.write("\n")
-    else:
+    if not args.json:
         for doc_id, reason in report.skipped:
             sys.stderr.write(f"{doc_id}: {reason}\n")
-        out.write(
-            f"{config.index} -> {args.new}: {report.documents} documents "
-            f"(schema version {report.source_version} -> {schema.SCHEMA_VERSION}), "
-            f"{len(report.skipped)} skipped, in {report.seconds:.1f} s\n"
-        )
+    _report(
+        out,
+        args.json,
+        {
+            "source_version": report.source_version,
+            "schema_version": schema.SCHEMA_VERSION,
+            "documents": report.documents,
+            "skipped": [{"id": i, "reason": r} for i, r in report.skipped],
+            "seconds": round(report.seconds, 3),
+        },
+        f"{config.index} -> {args.new}: {report.documents} documents "
+        f"(schema version {report.source_version} -> {schema.SCHEMA_VERSION}), "
+        f"{len(report.skipped)} skipped, in {report.seconds:.1f} s",
+    )
     return 1 if report.skipped else 0
 
 

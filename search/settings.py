@@ -134,14 +134,8 @@ def parse_settings(data: object, where: str = "settings") -> Settings:
     pinned: dict[str, tuple[str, ...]] = {}
     by_key: dict[str, tuple[str, ...]] = {}
     if pinned_raw is not None:
-        if not isinstance(pinned_raw, dict):
-            raise InvalidSettingsError(f"{where}: pinned must be an object", "pinned")
-        if len(pinned_raw) > MAX_PINNED_QUERIES:
-            raise InvalidSettingsError(
-                f"{where}: pinned holds more than {MAX_PINNED_QUERIES} queries",
-                "pinned",
-            )
-        for query, ids in pinned_raw.items():
+        checked_pinned = _mapping(pinned_raw, "pinned", MAX_PINNED_QUERIES, where)
+        for query, ids in checked_pinned.items():
             label = f"{where}: pinned[{query!r}]"
             if not 1 <= len(query) <= MAX_QUERY_CHARS:
                 raise InvalidSettingsError(
@@ -165,6 +159,21 @@ def parse_settings(data: object, where: str = "settings") -> Settings:
     )
 
 
+def _mapping(raw: object, name: str, limit: int, where: str) -> dict[str, Any]:
+    """The JSON object of the setting ``name``, of at most ``limit`` entries.
+
+    Raises:
+        InvalidSettingsError: It is no object, or too large.
+    """
+    if not isinstance(raw, dict):
+        raise InvalidSettingsError(f"{where}: {name} must be an object", name)
+    if len(raw) > limit:
+        raise InvalidSettingsError(
+            f"{where}: {name} holds more than {limit} entries", name
+        )
+    return raw
+
+
 def _words(text: object, label: str, near: str) -> tuple[str, ...]:
     """The folded words of one side of a synonym."""
     if not isinstance(text, str):
@@ -186,13 +195,7 @@ def _synonyms(
     (punctuation), are kept as written but change nothing."""
     if raw is None:
         return {}, {}
-    if not isinstance(raw, dict):
-        raise InvalidSettingsError(f"{where}: synonyms must be an object", "synonyms")
-    if len(raw) > MAX_SYNONYM_KEYS:
-        raise InvalidSettingsError(
-            f"{where}: synonyms holds more than {MAX_SYNONYM_KEYS} entries",
-            "synonyms",
-        )
+    raw = _mapping(raw, "synonyms", MAX_SYNONYM_KEYS, where)
     written: dict[str, tuple[str, ...]] = {}
     folded: dict[tuple[str, ...], dict[tuple[str, ...], None]] = {}
     for key, values in raw.items():

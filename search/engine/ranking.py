@@ -57,6 +57,10 @@ class PageRanker:
             stored = self._stored[docnum] = self.searcher.stored_fields(docnum)
         return stored
 
+    def language(self, docnum: int) -> str:
+        """The language a document was analysed in."""
+        return languages.document_language(self.stored(docnum).get(schema.LANGUAGE))
+
     def hits(
         self,
         found: Scored,
@@ -87,12 +91,11 @@ class PageRanker:
         highlighters: dict[str, Highlighter] = {}
         hits = []
         for s, d in page:
-            stored = self.stored(d)
-            lang = languages.document_language(stored.get(schema.LANGUAGE))
+            lang = self.language(d)
             hl = highlighters.get(lang)
             if hl is None:
                 hl = highlighters[lang] = Highlighter(self.highlight, lang)
-            hits.append(make_hit(stored, s, hl, SNIPPETS_PER_HIT))
+            hits.append(make_hit(self.stored(d), s, hl, SNIPPETS_PER_HIT))
         if pinned:
             for hit, (_, d) in zip(hits, page, strict=True):
                 hit.pinned = d in pinned
@@ -197,7 +200,7 @@ class PageRanker:
         boosted = []
         for s, d in ranked[:PROXIMITY_CANDIDATES]:
             stored = self.stored(d)
-            lang = languages.document_language(stored.get(schema.LANGUAGE))
+            lang = self.language(d)
             stems = by_lang.get(lang) or []
             if len(stems) < 2:
                 boosted.append((s, d))
